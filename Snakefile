@@ -1,0 +1,38 @@
+# rualign: reproduce "instruction tuning of LLMs for Russian" (tables 4-11) end to end.
+# Config: config.yaml over the scale preset config/scales/<scale>.yaml, validated on load.
+
+from rualign.workflow import Workflow
+
+
+configfile: "config.yaml"
+
+
+RUALIGN = Workflow.from_snakemake(config, workflow.basedir)
+CFG = RUALIGN.config
+
+
+wildcard_constraints:
+    experiment=RUALIGN.alternatives(CFG["experiments"]),
+    benchmark=RUALIGN.alternatives(CFG["benchmarks"]),
+    generative=RUALIGN.alternatives(RUALIGN.generative_benchmarks),
+    libra_or_flores=RUALIGN.alternatives(RUALIGN.text_scored_benchmarks),
+    mmlu=RUALIGN.alternatives(RUALIGN.mmlu_benchmarks),
+    table=RUALIGN.alternatives(CFG["tables"]),
+    model=RUALIGN.alternatives(CFG["models"]),
+    reference=RUALIGN.alternatives(RUALIGN.generated_references),
+
+
+include: "rules/models.smk"
+include: "rules/data.smk"
+include: "rules/generate.smk"
+include: "rules/evaluate.smk"
+include: "rules/tables.smk"
+
+
+ruleorder: table > unknown_table
+
+
+rule all:
+    default_target: True
+    input:
+        "results/tables/all",

@@ -1,0 +1,317 @@
+"""The evaluation suite of the thesis (section 4.3): data preparation, prompts and scoring.
+
+Benchmark ids are fixed; each scale says where the data comes from and how much of it to use.
+Normalised items (results/benchmarks/<id>.jsonl) are the contract between the steps:
+- arena:  {id, prompt, cluster, category, references: {model: answer}}
+- mmlu:   {id, subject, question, choices[4], answer}
+- libra:  {id, length, context, input, positive_outputs, negative_outputs}
+- flores: {id, source, reference}
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rualign import metrics as M
+from rualign.io import DataError, read_jsonl
+from rualign.sources import load_rows
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    id: str
+    kind: str  # arena | mmlu | libra | flores
+    metrics: tuple[str, ...]
+    libra_task: str | None = None  # LIBRA config name (prompt template, metric)
+    source_lang: str | None = None  # flores direction
+    target_lang: str | None = None
+
+
+BENCHMARKS: dict[str, Benchmark] = {
+    b.id: b
+    for b in [
+        Benchmark("ru_arena_hard", "arena", ("judge_winrate", "answer_length")),
+        Benchmark("rummlu", "mmlu", ("rummlu",)),
+        Benchmark("enmmlu", "mmlu", ("enmmlu",)),
+        *(Benchmark(f"babilong_qa{i}", "libra", (f"babilong_qa{i}",), libra_task=f"ru_babilong_qa{i}")
+          for i in range(1, 6)),
+        Benchmark("ruqasper", "libra", ("ruqasper",), libra_task="ru_qasper"),
+        Benchmark("flores_en_ru", "flores", ("flores_en_ru",), source_lang="en", target_lang="ru"),
+        Benchmark("flores_ru_en", "flores", ("flores_ru_en",), source_lang="ru", target_lang="en"),
+    ]
+}
+
+# Metric -> (benchmark, row label as the thesis prints it), in the thesis's row order.
+METRICS: dict[str, tuple[str, str]] = {
+    "judge_winrate": ("ru_arena_hard", "LLM-as-a-Judge"),
+    "answer_length": ("ru_arena_hard", "Mean answer length"),
+    "rummlu": ("rummlu", "ruMMLU"),
+    "enmmlu": ("enmmlu", "enMMLU"),
+    **{f"babilong_qa{i}": (f"babilong_qa{i}", f"LIBRA: ruBABILongQA{i}") for i in range(1, 6)},
+    "ruqasper": ("ruqasper", "LIBRA: ruQasper"),
+    "flores_en_ru": ("flores_en_ru", "FLORES: en$\\rightarrow$ru"),
+    "flores_ru_en": ("flores_ru_en", "FLORES: ru$\\rightarrow$en"),
+}
+
+
+def is_generative(benchmark_id: str) -> bool:
+    return BENCHMARKS[benchmark_id].kind != "mmlu"
+
+
+# ---------------------------------------------------------------- LIBRA (verbatim from LIBRA's config)
+_BABI_LOC = (
+    "Я даю тебе контекст с фактами о местоположении разных людей. Тебе нужно ответить на вопрос, "
+    "основываясь только на информации, полученной из фактов. Если человек находился в разных местах, "
+    "используй последнее местоположение для ответа на вопрос.\n{context}\n"
+)
+_BABI_OBJ = (
+    "Я даю тебе контекст с фактами о местоположении и действиях разных людей. Тебе нужно ответить на "
+    "вопрос, основываясь только на фактической информации. Если человек взял предмет в одном месте и "
+    "отправился в другое место, этот предмет также находится во втором месте. Если человек оставил "
+    "предмет в первом {place} и перешел во второе место, предмет остается в первом месте.\n{{context}}\n"
+)
+_BABI_REL = (
+    "Я даю тебе контекст с фактами о местоположении и действиях разных людей. Тебе нужно ответить на "
+    "вопрос, основываясь только на фактической информации.\n{context}\n"
+)
+_SHORT = "Ответь на вопрос как можно более кратко.\nВопрос: {input}\nОтвет:"
+LIBRA_TEMPLATES = {
+    "ru_babilong_qa1": _BABI_LOC + _SHORT,
+    "ru_babilong_qa2": _BABI_OBJ.format(place="месте") + "Ответь на вопрос одним словом.\nВопрос: {input}\nОтвет:",
+    "ru_babilong_qa3": _BABI_OBJ.format(place="метсе") + _SHORT,  # LIBRA's typo, kept verbatim
+    "ru_babilong_qa4": _BABI_REL + _SHORT,
+    "ru_babilong_qa5": _BABI_REL + _SHORT,
+    "ru_qasper": (
+        "Тебе предоставляется научная статья и вопрос.\n{context}\nОтветь на вопрос как можно более кратко, "
+        "по возможности используя одну фразу или предложение. Не приводи никаких объяснений.\n"
+        "Вопрос:{input}\nОтвет:"
+    ),
+}
+LIBRA_METRIC = {**{f"ru_babilong_qa{i}": "em" for i in range(1, 6)}, "ru_qasper": "f1"}
+
+# ---------------------------------------------------------------- MMLU and FLORES prompts
+MMLU_TEMPLATES = {
+    "en": (
+        "The following is a multiple choice question about {subject}. Answer with the letter of the "
+        "correct option.\n\n{question}\nA. {a}\nB. {b}\nC. {c}\nD. {d}\nAnswer:"
+    ),
+    "ru": (
+        "Ниже приведён вопрос с несколькими вариантами ответа по теме «{subject}». Ответь буквой "
+        "правильного варианта.\n\n{question}\nA. {a}\nB. {b}\nC. {c}\nD. {d}\nОтвет:"
+    ),
+}
+MMLU_LETTERS = ("A", "B", "C", "D")
+FLORES_TEMPLATES = {
+    ("en", "ru"): "Переведи следующий текст с английского языка на русский. В ответе напиши только перевод.\n\n{source}",
+    ("ru", "en"): "Переведи следующий текст с русского языка на английский. В ответе напиши только перевод.\n\n{source}",
+}
+
+
+# ---------------------------------------------------------------- preparation
+def _limit(rows: list[dict], limit: int) -> list[dict]:
+    return rows[:limit] if limit else rows
+
+
+def _arena_answer(row: dict, path: str, lineno: int) -> str:
+    try:
+        return row["choices"][0]["turns"][0]["content"]
+    except (KeyError, IndexError, TypeError):
+        raise DataError(f"{path}:{lineno}: expected choices[0].turns[0].content (arena-hard model_answer)") from None
+
+
+def prepare_arena(spec: dict, root: Path) -> list[dict]:
+    questions = load_rows(spec["questions"], root)
+    references: dict[str, dict[str, str]] = {}
+    for model, source in spec["reference_answers"].items():
+        rows = load_rows(source, root)
+        references[model] = {
+            str(r["question_id"]): _arena_answer(r, source.get("path") or source.get("url", "?"), i)
+            for i, r in enumerate(rows, 1)
+        }
+    items = []
+    for lineno, q in enumerate(questions, 1):
+        if "question_id" not in q:
+            raise DataError(f"arena questions:{lineno}: missing field 'question_id'")
+        qid = str(q["question_id"])
+        try:
+            prompt = q["turns"][0]["content"]
+        except (KeyError, IndexError, TypeError):
+            raise DataError(f"arena questions:{lineno}: expected turns[0].content") from None
+        if not all(qid in answers for answers in references.values()):
+            continue
+        items.append({
+            "id": qid, "prompt": prompt, "cluster": q.get("cluster"), "category": q.get("category"),
+            "references": {model: answers[qid] for model, answers in references.items()},
+        })
+    if not items:
+        raise DataError("ru_arena_hard: no question has an answer from every reference model")
+    return _limit(items, spec["limit"])
+
+
+def prepare_mmlu(spec: dict, root: Path, seed: int) -> list[dict]:
+    rows = load_rows(spec["data"], root)
+    lang = spec["language"]
+    items = []
+    for i, row in enumerate(rows, 1):
+        try:
+            if "choices" in row or f"choices_{lang}" in row:
+                choices = row.get(f"choices_{lang}", row.get("choices"))
+                question = row.get(f"question_{lang}", row.get("question"))
+            else:
+                choices = [row[f"choice{k}"] for k in range(4)]
+                question = row["question"]
+            answer = row["answer"]
+        except KeyError as err:
+            raise DataError(f"mmlu data row {i}: missing field {err}") from None
+        if isinstance(answer, str) and answer in MMLU_LETTERS:
+            answer = MMLU_LETTERS.index(answer)
+        if not isinstance(answer, int) or not 0 <= answer < 4 or len(choices) != 4:
+            raise DataError(f"mmlu data row {i}: expected 4 choices and answer 0-3 (or A-D), got {answer!r}")
+        items.append({"id": f"{row.get('subject', 'mmlu')}-{i}", "subject": row.get("subject", ""),
+                      "question": question, "choices": [str(c) for c in choices], "answer": answer})
+    random.Random(seed).shuffle(items)
+    return _limit(items, spec["limit"])
+
+
+def prepare_libra(benchmark: Benchmark, spec: dict, root: Path, seed: int,
+                  count_tokens: Callable[[str], int] | None = None) -> list[dict]:
+    build = spec.get("build")
+    if build:
+        from rualign.babilong_ru import build_babilong
+
+        if count_tokens is None:
+            raise ValueError("the babilong_ru builder needs a token counter (the base model's tokenizer)")
+        english = load_rows(spec["data"], root)
+        filler = [r["sentence_rus_Cyrl"] for r in load_rows(build["filler"], root)][build["filler_offset"]:]
+        rows = build_babilong(english, benchmark.libra_task, spec["lengths"], filler, count_tokens, seed)
+    else:
+        rows = load_rows(spec["data"], root)
+    per_length: dict[str, list[dict]] = defaultdict(list)
+    for i, row in enumerate(rows, 1):
+        for field in ("context", "input", "positive_outputs"):
+            if field not in row:
+                raise DataError(f"{benchmark.id} data row {i}: missing field '{field}'")
+        length = row.get("length") or "all"
+        if spec["lengths"] and length not in spec["lengths"] and not (length == "all" and "all" in spec["lengths"]):
+            continue
+        per_length[length].append({
+            "id": str(row.get("id") or f"{benchmark.libra_task}-{length}-{len(per_length[length])}"),
+            "length": length, "context": row["context"], "input": row["input"],
+            "positive_outputs": list(row["positive_outputs"]),
+            "negative_outputs": list(row.get("negative_outputs") or []),
+        })
+    return [item for length in sorted(per_length) for item in _limit(per_length[length], spec["limit"])]
+
+
+def prepare_flores(benchmark: Benchmark, spec: dict, root: Path) -> list[dict]:
+    rows = load_rows(spec["data"], root)
+    fields = {"en": "sentence_eng_Latn", "ru": "sentence_rus_Cyrl"}
+    items = []
+    for i, row in enumerate(rows, 1):
+        try:
+            src, ref = row[fields[benchmark.source_lang]], row[fields[benchmark.target_lang]]
+        except KeyError as err:
+            raise DataError(f"{benchmark.id} data row {i}: missing field {err}") from None
+        items.append({"id": str(row.get("id", i)), "source": src, "reference": ref})
+    return _limit(items, spec["limit"])
+
+
+def prepare(benchmark_id: str, spec: dict, root: Path, seed: int,
+            count_tokens: Callable[[str], int] | None = None) -> list[dict]:
+    bench = BENCHMARKS[benchmark_id]
+    if bench.kind == "arena":
+        items = prepare_arena(spec, root)
+    elif bench.kind == "mmlu":
+        items = prepare_mmlu(spec, root, seed)
+    elif bench.kind == "libra":
+        items = prepare_libra(bench, spec, root, seed, count_tokens)
+    else:
+        items = prepare_flores(bench, spec, root)
+    if not items:
+        raise DataError(f"{benchmark_id}: the configured data and limits leave no items")
+    return items
+
+
+def read_items(path: str | Path) -> list[dict]:
+    return read_jsonl(path, required={"id": str})
+
+
+# ---------------------------------------------------------------- prompts
+def messages_for(benchmark_id: str, item: dict, spec: dict) -> list[dict[str, str]]:
+    """Chat messages the evaluated model answers for one item (generative benchmarks)."""
+    bench = BENCHMARKS[benchmark_id]
+    if bench.kind == "arena":
+        system = [{"role": "system", "content": spec["system_prompt"]}] if spec.get("system_prompt") else []
+        return [*system, {"role": "user", "content": item["prompt"]}]
+    if bench.kind == "libra":
+        text = LIBRA_TEMPLATES[bench.libra_task].replace("{context}", item["context"]).replace("{input}", item["input"])
+        return [{"role": "user", "content": text}]
+    if bench.kind == "flores":
+        text = FLORES_TEMPLATES[(bench.source_lang, bench.target_lang)].format(source=item["source"])
+        return [{"role": "user", "content": text}]
+    raise ValueError(f"{benchmark_id} is not a generative benchmark")
+
+
+def mmlu_messages(item: dict, language: str) -> list[dict[str, str]]:
+    a, b, c, d = item["choices"]
+    text = MMLU_TEMPLATES[language].format(subject=item["subject"].replace("_", " "), question=item["question"],
+                                           a=a, b=b, c=c, d=d)
+    return [{"role": "user", "content": text}]
+
+
+# ---------------------------------------------------------------- scoring
+def _metric_block(values: list[float], resamples: int, seed: int, **extra: Any) -> dict[str, Any]:
+    block: dict[str, Any] = {"value": M.mean(values), "n": len(values), **extra}
+    if resamples:
+        block["ci95"] = list(M.bootstrap_ci(values, n_resamples=resamples, seed=seed))
+    return block
+
+
+def score_libra(benchmark_id: str, items: list[dict], generations: dict[str, dict], spec: dict,
+                scoring: str, resamples: int, seed: int) -> tuple[list[dict], dict[str, Any]]:
+    """Per length the mean sample score; the benchmark value is the mean over configured lengths."""
+    bench = BENCHMARKS[benchmark_id]
+    metric = LIBRA_METRIC[bench.libra_task]
+    per_item, by_length = [], defaultdict(list)
+    for item in items:
+        output = generations[item["id"]]["output"]
+        score = M.libra_sample_score(output, item["positive_outputs"], item["negative_outputs"], metric, scoring)
+        by_length[item["length"]].append(score)
+        per_item.append({"id": item["id"], "length": item["length"], "output": output,
+                         "gold": item["positive_outputs"], "score": score})
+    lengths = list(spec["lengths"]) or sorted(by_length)
+    # LIBRA: a configured length with no predictions counts as 0.
+    per_length = {length: (M.mean(by_length[length]) if by_length[length] else 0.0) for length in lengths}
+    block = _metric_block([p["score"] for p in per_item], resamples, seed,
+                          per_length=per_length, metric=metric, scoring=scoring)
+    block["value"] = M.mean(list(per_length.values()))
+    return per_item, {bench.metrics[0]: block}
+
+
+def score_flores(benchmark_id: str, items: list[dict], generations: dict[str, dict], lemmatize: bool,
+                 resamples: int, seed: int) -> tuple[list[dict], dict[str, Any]]:
+    per_item = []
+    for item in items:
+        output = generations[item["id"]]["output"]
+        rouge = M.flores_rouge(output, item["reference"], lemmatize=lemmatize)
+        per_item.append({"id": item["id"], "output": output, "reference": item["reference"], **rouge})
+    block = _metric_block([p["score"] for p in per_item], resamples, seed,
+                          rouge1=M.mean([p["rouge1"] for p in per_item]),
+                          rouge2=M.mean([p["rouge2"] for p in per_item]))
+    return per_item, {BENCHMARKS[benchmark_id].metrics[0]: block}
+
+
+def score_mmlu(benchmark_id: str, items: list[dict], letter_logprobs: list[list[float]],
+               resamples: int, seed: int) -> tuple[list[dict], dict[str, Any]]:
+    per_item = []
+    for item, logprobs in zip(items, letter_logprobs, strict=True):
+        predicted = max(range(4), key=lambda k: logprobs[k])
+        per_item.append({"id": item["id"], "subject": item["subject"], "answer": item["answer"],
+                         "predicted": predicted, "logprobs": logprobs, "correct": int(predicted == item["answer"])})
+    block = _metric_block([float(p["correct"]) for p in per_item], resamples, seed)
+    return per_item, {BENCHMARKS[benchmark_id].metrics[0]: block}

@@ -1,0 +1,141 @@
+"""Evaluation steps behind scripts/: prepare benchmark items, generate answers, score.
+
+Every step writes its outputs atomically with a provenance block (score JSON) or a
+provenance sidecar (`<output>.provenance.json`) for JSONL files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from rualign import benchmarks as B
+from rualign.generation import SamplingParams, make_backend, render_chat
+from rualign.io import JsonlCache, RualignError, write_json_atomic, write_jsonl_atomic
+from rualign.provenance import Provenance
+
+log = logging.getLogger(__name__)
+
+
+def sidecar(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(path.name.removesuffix(".jsonl") + ".provenance.json")
+
+
+def prepare_benchmark(benchmark_id: str, spec: dict, root: Path, seed: int, out: Path,
+                      tokenizer_dir: Path | None = None) -> None:
+    prov = Provenance("prepare_benchmark", inputs=_source_paths(spec, root), config=spec, seed=seed)
+    count_tokens = None
+    if tokenizer_dir is not None:
+        from rualign.modeling import load_tokenizer
+
+        tokenizer = load_tokenizer(tokenizer_dir)
+        prov.inputs["tokenizer"] = str(tokenizer_dir / "tokenizer.json")
+        count_tokens = lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
+    items = B.prepare(benchmark_id, spec, root, seed, count_tokens)
+    write_jsonl_atomic(out, items)
+    write_json_atomic(sidecar(out), prov.block(benchmark=benchmark_id, n_items=len(items)))
+    log.info("%s: %d items -> %s", benchmark_id, len(items), out)
+
+
+def _source_paths(spec: Any, root: Path) -> dict[str, str]:
+    """Local files named anywhere in a benchmark spec (hashed into provenance)."""
+    found: dict[str, str] = {}
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("path"), str):
+                found[where] = str(root / node["path"])
+            for key, value in node.items():
+                walk(value, f"{where}.{key}" if where else key)
+
+    walk(spec, "")
+    return found
+
+
+def cache_path(cache_dir: Path, model_dir: Path, params: dict[str, Any]) -> Path:
+    """A resumable cache file keyed by the model weights and the generation settings."""
+    weights = sorted(model_dir.glob("*.safetensors"))
+    key = hashlib.sha256(json.dumps(params, sort_keys=True).encode())
+    for w in weights:
+        key.update(f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}".encode())
+    return cache_dir / f"{key.hexdigest()[:16]}.jsonl"
+
+
+def generate_answers(benchmark_id: str, items_path: Path, model_dir: Path, spec: dict, compute: dict,
+                     seed: int, out: Path, cache_dir: Path, trust_remote_code: bool = False) -> None:
+    """Answer every item of a generative benchmark; resumes from the cache after an interruption."""
+    items = B.read_items(items_path)
+    params = SamplingParams(max_new_tokens=spec["max_new_tokens"], seed=seed)
+    max_prompt = spec.get("max_prompt_tokens", 0)
+    prov = Provenance("generate", inputs={"items": items_path, "model": model_dir},
+                      config={"benchmark": spec, "compute": compute}, seed=seed)
+    cache = JsonlCache(cache_path(cache_dir, model_dir, {"benchmark": benchmark_id, "spec": spec, "seed": seed}))
+    todo = [item for item in items if item["id"] not in cache]
+    log.info("%s: %d items, %d cached, %d to generate", benchmark_id, len(items), len(items) - len(todo), len(todo))
+    backend_name = "(cached)"
+    if todo:
+        backend = make_backend(model_dir, compute["backend"], dtype=compute["dtype"], device=compute["device"],
+                               batch_size=compute["batch_size"], tensor_parallel_size=compute["tensor_parallel_size"],
+                               max_model_len=compute["max_model_len"], trust_remote_code=trust_remote_code)
+        backend_name = backend.name
+        prompts = render_chat(backend.tokenizer, [B.messages_for(benchmark_id, item, spec) for item in todo])
+        backend.generate(prompts, params, max_prompt_tokens=max_prompt,
+                         on_result=lambda i, result: cache.add({"id": todo[i]["id"], **result}))
+    rows = [cache.rows[item["id"]] for item in items]
+    write_jsonl_atomic(out, rows)
+    write_json_atomic(sidecar(out), prov.block(benchmark=benchmark_id, backend=backend_name, n=len(rows),
+                                               generated_tokens=sum(r["n_tokens"] for r in rows)))
+
+
+def _generations(path: Path, items: list[dict]) -> dict[str, dict]:
+    rows = {row["id"]: row for row in B.read_items(path)}
+    missing = [item["id"] for item in items if item["id"] not in rows]
+    if missing:
+        raise RualignError(f"{path}: no answer for {len(missing)} item(s), e.g. {missing[:3]}")
+    return rows
+
+
+def write_score(out: Path, experiment: str, benchmark_id: str, per_item: list[dict], metrics: dict[str, Any],
+                prov: Provenance, **extra: Any) -> None:
+    items_out = out.with_name(out.stem + ".items.jsonl")
+    write_jsonl_atomic(items_out, per_item)
+    write_json_atomic(out, {"experiment": experiment, "benchmark": benchmark_id, "metrics": metrics,
+                            "items_file": str(items_out), **extra, "provenance": prov.block()})
+
+
+def score_generations(experiment: str, benchmark_id: str, items_path: Path, generations_path: Path, spec: dict,
+                      evaluation: dict, seed: int, out: Path) -> None:
+    bench = B.BENCHMARKS[benchmark_id]
+    prov = Provenance("score", inputs={"items": items_path, "generations": generations_path},
+                      config={"benchmark": spec, "evaluation": evaluation}, seed=seed)
+    items = B.read_items(items_path)
+    generations = _generations(generations_path, items)
+    resamples = evaluation["bootstrap_resamples"]
+    if bench.kind == "libra":
+        per_item, metrics = B.score_libra(benchmark_id, items, generations, spec, evaluation["libra_scoring"],
+                                          resamples, seed)
+    elif bench.kind == "flores":
+        per_item, metrics = B.score_flores(benchmark_id, items, generations, evaluation["flores_lemmatize"],
+                                           resamples, seed)
+    else:
+        raise RualignError(f"{benchmark_id}: scored by its own step (arena: judge; mmlu: log-likelihood)")
+    write_score(out, experiment, benchmark_id, per_item, metrics, prov, standin=spec.get("standin", False))
+
+
+def score_mmlu(experiment: str, benchmark_id: str, items_path: Path, model_dir: Path, spec: dict, compute: dict,
+               evaluation: dict, seed: int, out: Path, trust_remote_code: bool = False) -> None:
+    """Zero-shot accuracy: the likeliest of the letters A-D as the next token after the prompt."""
+    prov = Provenance("score_mmlu", inputs={"items": items_path, "model": model_dir},
+                      config={"benchmark": spec, "compute": compute}, seed=seed)
+    items = B.read_items(items_path)
+    backend = make_backend(model_dir, compute["backend"], dtype=compute["dtype"], device=compute["device"],
+                           batch_size=compute["batch_size"], tensor_parallel_size=compute["tensor_parallel_size"],
+                           max_model_len=compute["max_model_len"], trust_remote_code=trust_remote_code)
+    prompts = render_chat(backend.tokenizer, [B.mmlu_messages(item, spec["language"]) for item in items])
+    logprobs = backend.next_token_logprobs(prompts, B.MMLU_LETTERS)
+    per_item, metrics = B.score_mmlu(benchmark_id, items, logprobs, evaluation["bootstrap_resamples"], seed)
+    write_score(out, experiment, benchmark_id, per_item, metrics, prov, standin=spec.get("standin", False))

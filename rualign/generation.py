@@ -1,0 +1,207 @@
+"""Batched text generation and next-token scoring behind one small interface.
+
+Backends: `transformers` (CPU or GPU, left-padded batches sorted by length) and `vllm`
+(GPU; imported only when chosen). `auto` picks vLLM when it is installed and CUDA is present.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from rualign.io import RualignError
+from rualign.modeling import load_model, load_tokenizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    max_new_tokens: int
+    temperature: float = 0.0  # 0 = greedy, as LIBRA/llmtf evaluate
+    top_p: float = 1.0
+    seed: int = 0
+
+
+def render_chat(tokenizer, messages_list: Sequence[list[dict[str, str]]]) -> list[str]:
+    """Apply the model's chat template with the generation prompt appended."""
+    return [
+        tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        for messages in messages_list
+    ]
+
+
+def truncate_middle(ids: list[int], max_tokens: int) -> list[int]:
+    """Keep the first and last halves of an over-long prompt (instruction and question survive)."""
+    if max_tokens <= 0 or len(ids) <= max_tokens:
+        return ids
+    head = max_tokens // 2
+    return ids[:head] + ids[len(ids) - (max_tokens - head):]
+
+
+class TransformersBackend:
+    name = "transformers"
+
+    def __init__(self, model_dir: str | Path, dtype: str = "float32", device: str = "cpu",
+                 batch_size: int = 8, trust_remote_code: bool = False):
+        import torch
+
+        self.torch = torch
+        self.tokenizer = load_tokenizer(model_dir, trust_remote_code=trust_remote_code)
+        self.model = load_model(model_dir, dtype=dtype, device=device, trust_remote_code=trust_remote_code)
+        self.device = device
+        self.batch_size = batch_size
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def _encode(self, prompts: Sequence[str], max_prompt_tokens: int) -> list[list[int]]:
+        # Chat templates already contain the BOS token where the model wants one.
+        encoded = self.tokenizer(list(prompts), add_special_tokens=False)["input_ids"]
+        return [truncate_middle(ids, max_prompt_tokens) for ids in encoded]
+
+    def _batches(self, encoded: list[list[int]], desc: str):
+        """Yield (indices, padded batch) in order of length, for little padding."""
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        for start in tqdm(range(0, len(order), self.batch_size), desc=desc, unit="batch"):
+            idx = order[start:start + self.batch_size]
+            batch = self.tokenizer.pad({"input_ids": [encoded[i] for i in idx]}, return_tensors="pt")
+            yield idx, {k: v.to(self.device) for k, v in batch.items()}
+
+    def generate(self, prompts: Sequence[str], params: SamplingParams,
+                 max_prompt_tokens: int = 0, on_result: Callable[[int, dict], None] | None = None) -> list[dict[str, Any]]:
+        """Generate one completion per prompt; `on_result(i, result)` is called as each finishes."""
+        torch = self.torch
+        results: list[dict[str, Any] | None] = [None] * len(prompts)
+        encoded = self._encode(prompts, max_prompt_tokens)
+        eos = self.model.generation_config.eos_token_id
+        eos_ids = set([eos] if isinstance(eos, int) else (eos or []))
+        for batch_no, (idx, batch) in enumerate(self._batches(encoded, "generate")):
+            sample = params.temperature > 0
+            torch.manual_seed(params.seed + batch_no)
+            with torch.no_grad():
+                out = self.model.generate(
+                    **batch, max_new_tokens=params.max_new_tokens, do_sample=sample,
+                    temperature=params.temperature if sample else None,
+                    top_p=params.top_p if sample else None, top_k=None,
+                    pad_token_id=self.tokenizer.pad_token_id,
+                )
+            new_tokens = out[:, batch["input_ids"].shape[1]:]
+            for row, i in enumerate(idx):
+                ids = new_tokens[row].tolist()
+                stop = next((k for k, t in enumerate(ids) if t in eos_ids), None)
+                kept = ids if stop is None else ids[:stop]
+                results[i] = {
+                    "output": self.tokenizer.decode(kept, skip_special_tokens=True).strip(),
+                    "n_tokens": len(kept),
+                    "prompt_tokens": len(encoded[i]),
+                    "finish_reason": "length" if stop is None else "stop",
+                }
+                if on_result:
+                    on_result(i, results[i])
+        return results  # type: ignore[return-value]
+
+    def next_token_logprobs(self, prompts: Sequence[str], candidates: Sequence[str],
+                            max_prompt_tokens: int = 0) -> list[list[float]]:
+        """Log-probability of each candidate's first token right after each prompt."""
+        torch = self.torch
+        cand_ids = []
+        for text in candidates:
+            ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            if not ids:
+                raise RualignError(f"candidate {text!r} encodes to no tokens")
+            cand_ids.append(ids[0])
+        if len(set(cand_ids)) != len(cand_ids):
+            raise RualignError(f"candidates {list(candidates)} share a first token: cannot score them apart")
+        results: list[list[float] | None] = [None] * len(prompts)
+        encoded = self._encode(prompts, max_prompt_tokens)
+        for idx, batch in self._batches(encoded, "score"):
+            with torch.no_grad():
+                logits = self.model(**batch).logits[:, -1, :].float()  # left padding: last = next token
+            logprobs = torch.log_softmax(logits, dim=-1)[:, cand_ids]
+            for row, i in enumerate(idx):
+                results[i] = logprobs[row].tolist()
+        return results  # type: ignore[return-value]
+
+
+class VLLMBackend:
+    """vLLM offline engine (GPU). Same interface as TransformersBackend."""
+
+    name = "vllm"
+
+    def __init__(self, model_dir: str | Path, dtype: str = "bfloat16", tensor_parallel_size: int = 1,
+                 max_model_len: int | None = None, trust_remote_code: bool = False, **_: Any):
+        from vllm import LLM
+
+        self.llm = LLM(model=str(model_dir), dtype=dtype, tensor_parallel_size=tensor_parallel_size,
+                       max_model_len=max_model_len, trust_remote_code=trust_remote_code)
+        self.tokenizer = self.llm.get_tokenizer()
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def generate(self, prompts, params: SamplingParams, max_prompt_tokens: int = 0, on_result=None):
+        from vllm import SamplingParams as VSampling
+        from vllm.inputs import TokensPrompt
+
+        encoded = [
+            truncate_middle(self.tokenizer(p, add_special_tokens=False)["input_ids"], max_prompt_tokens)
+            for p in prompts
+        ]
+        sampling = VSampling(max_tokens=params.max_new_tokens, temperature=params.temperature,
+                             top_p=params.top_p, seed=params.seed)
+        outputs = self.llm.generate([TokensPrompt(prompt_token_ids=ids) for ids in encoded], sampling)
+        results = []
+        for i, out in enumerate(outputs):
+            completion = out.outputs[0]
+            result = {"output": completion.text.strip(), "n_tokens": len(completion.token_ids),
+                      "prompt_tokens": len(encoded[i]), "finish_reason": completion.finish_reason}
+            results.append(result)
+            if on_result:
+                on_result(i, result)
+        return results
+
+    def next_token_logprobs(self, prompts, candidates, max_prompt_tokens: int = 0):
+        from vllm import SamplingParams as VSampling
+
+        cand_ids = [self.tokenizer(c, add_special_tokens=False)["input_ids"][0] for c in candidates]
+        sampling = VSampling(max_tokens=1, temperature=0.0, logprobs=20, allowed_token_ids=cand_ids)
+        outputs = self.llm.generate(list(prompts), sampling)
+        scores = []
+        for out in outputs:
+            top = out.outputs[0].logprobs[0]
+            scores.append([top[c].logprob if c in top else -math.inf for c in cand_ids])
+        return scores
+
+
+def cuda_available() -> bool:
+    try:
+        import torch
+
+        return torch.cuda.is_available()
+    except ImportError:
+        return False
+
+
+def make_backend(model_dir: str | Path, backend: str = "auto", **kwargs: Any):
+    """Build a generation backend: 'transformers', 'vllm', or 'auto' (vLLM if usable)."""
+    if backend == "auto":
+        import importlib.util
+
+        backend = "vllm" if cuda_available() and importlib.util.find_spec("vllm") else "transformers"
+    if backend == "vllm":
+        return VLLMBackend(model_dir, **kwargs)
+    if backend == "transformers":
+        kwargs.pop("tensor_parallel_size", None)
+        kwargs.pop("max_model_len", None)
+        if kwargs.get("device", "cpu") == "cpu" and kwargs.get("dtype") in ("bfloat16", "float16"):
+            # bf16 matmuls are very slow on CPUs without AVX-512/AMX (measured here).
+            kwargs["dtype"] = "float32"
+        return TransformersBackend(model_dir, **kwargs)
+    raise RualignError(f"unknown generation backend '{backend}' (expected auto, transformers or vllm)")

@@ -1,0 +1,85 @@
+"""Provenance blocks: what produced an output, so any number can be audited back to its inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.metadata
+import os
+import platform
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from rualign.io import sha256_path
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+TRACKED_PACKAGES = (
+    "rualign", "torch", "transformers", "tokenizers", "trl", "peft", "accelerate", "datasets",
+    "gguf", "snakemake", "rouge-score", "pymorphy3", "pymorphy3-dicts-ru", "numpy", "vllm",
+)
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in TRACKED_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def code_version() -> dict[str, Any]:
+    """Git commit of the workflow (if any) and a hash of the rualign package sources.
+
+    The source hash identifies the code even outside a git checkout or with local edits.
+    """
+    digest = hashlib.sha256()
+    for file in sorted(PACKAGE_ROOT.rglob("*.py")):
+        digest.update(file.relative_to(PACKAGE_ROOT).as_posix().encode() + b"\0" + file.read_bytes())
+    info: dict[str, Any] = {"package_sha256": digest.hexdigest()}
+    repo = PACKAGE_ROOT.parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        info.update(git_commit=commit, git_dirty=bool(dirty))
+    except (OSError, subprocess.CalledProcessError):
+        info.update(git_commit=None, git_dirty=None)
+    return info
+
+
+class Provenance:
+    """Collects a provenance block over a step's lifetime; `block()` closes it with the wall time."""
+
+    def __init__(self, step: str, inputs: dict[str, str | Path] | None = None,
+                 config: dict[str, Any] | None = None, seed: int | None = None):
+        self.step = step
+        self.started = time.time()
+        self.inputs = {name: str(path) for name, path in (inputs or {}).items()}
+        self.config = config or {}
+        self.seed = seed
+
+    def block(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "inputs": {
+                name: {"path": path, "sha256": sha256_path(path)} for name, path in self.inputs.items()
+            },
+            "config": self.config,
+            "seed": self.seed,
+            "code": code_version(),
+            "packages": package_versions(),
+            "host": socket.gethostname(),
+            "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+            "started_utc": dt.datetime.fromtimestamp(self.started, dt.UTC).isoformat(timespec="seconds"),
+            "wall_time_s": round(time.time() - self.started, 3),
+            **extra,
+        }

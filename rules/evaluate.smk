@@ -1,0 +1,94 @@
+# Scores: one JSON per (experiment, benchmark) with value, n, 95 % CI, per-item file, provenance.
+
+
+rule judge_arena:
+    input:
+        unpack(RUALIGN.judge_inputs),
+    output:
+        judgments="results/judgments/{experiment}/ru_arena_hard.jsonl",
+        provenance="results/judgments/{experiment}/ru_arena_hard.provenance.json",
+    log:
+        "logs/judge_arena/{experiment}.log",
+    params:
+        judge=RUALIGN.json(CFG["judge"]),
+        compute=RUALIGN.json(CFG["compute"]),
+        references=RUALIGN.generated_reference_args,
+        judge_model=RUALIGN.judge_model_arg,
+        trust=RUALIGN.trust_flag,
+    threads: 2
+    resources:
+        **RUALIGN.resources("judge"),
+    shell:
+        "python scripts/judge_arena.py --items {input.items} --answers {input.answers} "
+        "{params.references} --judge {params.judge:q} --compute {params.compute:q} "
+        "{params.judge_model} --out {output.judgments} "
+        "--cache-dir results/cache/judge --threads {threads} {params.trust} > {log} 2>&1"
+
+
+rule score_arena:
+    input:
+        judgments="results/judgments/{experiment}/ru_arena_hard.jsonl",
+        answers="results/generations/{experiment}/ru_arena_hard.jsonl",
+    output:
+        score="results/scores/{experiment}/ru_arena_hard.json",
+        items="results/scores/{experiment}/ru_arena_hard.items.jsonl",
+    log:
+        "logs/score/{experiment}/ru_arena_hard.log",
+    params:
+        evaluation=RUALIGN.json(CFG["evaluation"]),
+        seed=CFG["seed"],
+    resources:
+        **RUALIGN.resources("cpu"),
+    shell:
+        "python scripts/score.py --experiment {wildcards.experiment} --benchmark ru_arena_hard "
+        "--judgments {input.judgments} --generations {input.answers} "
+        "--evaluation {params.evaluation:q} --seed {params.seed} --out {output.score} > {log} 2>&1"
+
+
+rule score_text:
+    # LIBRA (EM/F1 as llmtf_open or LIBRA) and FLORES (ROUGE-1/2) from generated answers.
+    input:
+        items="results/benchmarks/{libra_or_flores}.jsonl",
+        answers="results/generations/{experiment}/{libra_or_flores}.jsonl",
+    output:
+        score="results/scores/{experiment}/{libra_or_flores}.json",
+        items="results/scores/{experiment}/{libra_or_flores}.items.jsonl",
+    log:
+        "logs/score/{experiment}/{libra_or_flores}.log",
+    params:
+        spec=lambda w: RUALIGN.json(CFG["benchmarks"][w.libra_or_flores]),
+        evaluation=RUALIGN.json(CFG["evaluation"]),
+        seed=CFG["seed"],
+    resources:
+        **RUALIGN.resources("cpu"),
+    shell:
+        "python scripts/score.py --experiment {wildcards.experiment} "
+        "--benchmark {wildcards.libra_or_flores} --items {input.items} "
+        "--generations {input.answers} --spec {params.spec:q} "
+        "--evaluation {params.evaluation:q} --seed {params.seed} --out {output.score} > {log} 2>&1"
+
+
+rule score_mmlu:
+    # Zero-shot multiple choice: next-token log-likelihood of the answer letters.
+    input:
+        items="results/benchmarks/{mmlu}.jsonl",
+        model=lambda w: RUALIGN.model_dir(w.experiment),
+    output:
+        score="results/scores/{experiment}/{mmlu}.json",
+        items="results/scores/{experiment}/{mmlu}.items.jsonl",
+    log:
+        "logs/score/{experiment}/{mmlu}.log",
+    params:
+        spec=lambda w: RUALIGN.json(CFG["benchmarks"][w.mmlu]),
+        compute=RUALIGN.json(CFG["compute"]),
+        evaluation=RUALIGN.json(CFG["evaluation"]),
+        seed=CFG["seed"],
+        trust=RUALIGN.trust_flag,
+    threads: 2
+    resources:
+        **RUALIGN.resources("generate"),
+    shell:
+        "python scripts/score.py --experiment {wildcards.experiment} --benchmark {wildcards.mmlu} "
+        "--items {input.items} --model-dir {input.model} --spec {params.spec:q} "
+        "--compute {params.compute:q} --evaluation {params.evaluation:q} --seed {params.seed} "
+        "--out {output.score} --threads {threads} {params.trust} > {log} 2>&1"

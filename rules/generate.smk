@@ -1,0 +1,50 @@
+# Answers of a model to a generative benchmark (batched; vLLM on GPU, transformers otherwise).
+
+
+rule generate:
+    input:
+        items="results/benchmarks/{generative}.jsonl",
+        model=lambda w: RUALIGN.model_dir(w.experiment),
+    output:
+        answers="results/generations/{experiment}/{generative}.jsonl",
+        provenance="results/generations/{experiment}/{generative}.provenance.json",
+    log:
+        "logs/generate/{experiment}/{generative}.log",
+    params:
+        spec=lambda w: RUALIGN.json(CFG["benchmarks"][w.generative]),
+        compute=RUALIGN.json(CFG["compute"]),
+        seed=CFG["seed"],
+        trust=RUALIGN.trust_flag,
+    threads: 2
+    resources:
+        **RUALIGN.resources("generate"),
+    shell:
+        "python scripts/generate.py --benchmark {wildcards.generative} --items {input.items} "
+        "--model-dir {input.model} --spec {params.spec:q} --compute {params.compute:q} "
+        "--seed {params.seed} --out {output.answers} --cache-dir results/cache/generate "
+        "--threads {threads} {params.trust} > {log} 2>&1"
+
+
+rule generate_reference:
+    # Reference answers that are not published (the thesis's Qwen2.5-32B-Instruct) are generated.
+    input:
+        items="results/benchmarks/ru_arena_hard.jsonl",
+        model=lambda w: RUALIGN.reference_model_dir(w.reference),
+    output:
+        answers="results/references/{reference}/ru_arena_hard.jsonl",
+        provenance="results/references/{reference}/ru_arena_hard.provenance.json",
+    log:
+        "logs/generate_reference/{reference}.log",
+    params:
+        spec=RUALIGN.json(CFG["benchmarks"]["ru_arena_hard"]),
+        compute=RUALIGN.json(CFG["compute"]),
+        seed=CFG["seed"],
+        trust=RUALIGN.trust_flag,
+    threads: 2
+    resources:
+        **RUALIGN.resources("generate"),
+    shell:
+        "python scripts/generate.py --benchmark ru_arena_hard --items {input.items} "
+        "--model-dir {input.model} --spec {params.spec:q} --compute {params.compute:q} "
+        "--seed {params.seed} --out {output.answers} --cache-dir results/cache/generate "
+        "--threads {threads} {params.trust} > {log} 2>&1"

@@ -1,0 +1,17 @@
+# Base models: any catalogue model of the scale, as an ordinary transformers folder.
+
+
+rule base_model:
+    output:
+        model=directory("results/base_models/{model}"),
+    log:
+        "logs/base_model/{model}.log",
+    params:
+        spec=lambda w: RUALIGN.json(RUALIGN.model_spec(w.model)),
+        trust=RUALIGN.trust_flag,
+    threads: 2
+    resources:
+        **RUALIGN.resources("base_model"),
+    shell:
+        "python scripts/materialize_model.py --spec {params.spec:q} --out {output.model} "
+        "--threads {threads} {params.trust} > {log} 2>&1"

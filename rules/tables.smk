@@ -1,0 +1,43 @@
+# LaTeX tables: reproduced values beside the thesis's published ones.
+
+
+rule table:
+    input:
+        scores=lambda w: RUALIGN.table_scores(w.table),
+        published=CFG["published_numbers"],
+    output:
+        tex="results/tables/{table}.tex",
+        provenance="results/tables/{table}.provenance.json",
+    log:
+        "logs/table/{table}.log",
+    params:
+        spec=lambda w: RUALIGN.json(RUALIGN.table_spec(w.table)),
+    localrule: True
+    shell:
+        "python scripts/make_table.py --table {wildcards.table} --spec {params.spec:q} "
+        "--published {input.published} --scores {input.scores} --out {output.tex} > {log} 2>&1"
+
+
+rule all_tables:
+    input:
+        tables=expand("results/tables/{table}.tex", table=CFG["tables"]),
+    output:
+        index="results/tables/all",
+    log:
+        "logs/table/all.log",
+    localrule: True
+    shell:
+        "python scripts/make_table.py --index {input.tables} --out {output.index} > {log} 2>&1"
+
+
+rule unknown_table:
+    # Catches results/tables/<name>.tex for a name that config.yaml does not declare.
+    input:
+        RUALIGN.unknown_table,
+    output:
+        "results/tables/{unknown}.tex",
+    log:
+        "logs/table/{unknown}.log",
+    localrule: True
+    shell:
+        "echo unreachable > {log}"

@@ -1,0 +1,40 @@
+"""Judge a model's RU Arena Hard answers against every reference model, both orders (resumable)."""
+
+import argparse
+import json
+from pathlib import Path
+
+from rualign import cli_utils
+from rualign.judge import run_judge
+
+
+def reference_arg(text: str) -> tuple[str, Path]:
+    name, sep, path = text.rpartition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError("expected NAME=PATH")
+    return (json.loads(name) if name.startswith('"') else name), Path(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=Path, required=True, help="results/benchmarks/ru_arena_hard.jsonl")
+    parser.add_argument("--answers", type=Path, required=True, help="the evaluated model's answers")
+    parser.add_argument("--reference", type=reference_arg, action="append", default=[],
+                        help="NAME=answers.jsonl of a generated reference model (repeatable)")
+    parser.add_argument("--judge", type=cli_utils.json_arg, required=True, help="config 'judge' (JSON)")
+    parser.add_argument("--compute", type=cli_utils.json_arg, required=True, help="config 'compute' (JSON)")
+    parser.add_argument("--judge-model-dir", type=Path, default=None, help="local judge model folder")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--cache-dir", type=Path, required=True)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--trust-remote-code", action="store_true")
+    args = parser.parse_args()
+    cli_utils.setup(args.threads)
+    if args.judge["backend"] == "local" and args.judge_model_dir is None:
+        parser.error("a local judge needs --judge-model-dir")
+    run_judge(args.items, args.answers, dict(args.reference), args.judge, args.compute, args.judge_model_dir,
+              args.out, args.cache_dir, args.trust_remote_code)
+
+
+if __name__ == "__main__":
+    cli_utils.run(main)

@@ -1,0 +1,98 @@
+import copy
+
+import pytest
+import yaml
+
+from rualign import config as C
+
+
+@pytest.fixture(scope="module")
+def user_config(root):
+    return yaml.safe_load((root / "config.yaml").read_text(encoding="utf-8"))
+
+
+def test_default_config_resolves_with_defaults(user_config):
+    cfg = C.resolve(user_config)
+    assert cfg["scale"] == "tiny"
+    assert cfg["base_model"] in cfg["models"]
+    assert cfg["judge"]["api_key_env"] == "OPENAI_API_KEY"  # default filled from the schema
+    assert cfg["benchmarks"]["babilong_qa3"]["data"]["path"].endswith("qa3.jsonl")
+    assert cfg["benchmarks"]["babilong_qa3"]["build"]["filler_offset"] == 50
+
+
+def test_every_schema_property_has_description_and_default_or_is_required(root):
+    schema = C.load_schema()
+
+    def walk(node, where, required=()):
+        for name, sub in node.get("properties", {}).items():
+            assert "description" in sub or "$ref" in sub, f"{where}.{name} has no description"
+            if "$ref" not in sub and sub.get("type") != "object" and name not in required:
+                assert "default" in sub, f"{where}.{name} has no default and is not required"
+            walk(sub, f"{where}.{name}", sub.get("required", ()))
+
+    walk(schema, "config", schema["required"])
+    for name, sub in schema["$defs"].items():
+        walk(sub, f"$defs.{name}", sub.get("required", ()))
+
+
+def test_unknown_top_level_key_is_named(user_config):
+    bad = {**user_config, "experimnts": {}}
+    with pytest.raises(C.ConfigError, match=r"unknown key 'experimnts' in \(top level\)"):
+        C.resolve(bad)
+
+
+def test_unknown_nested_key_is_named_with_allowed_keys(user_config):
+    bad = copy.deepcopy(user_config)
+    bad["tables"]["table4"]["colums"] = ["baseline"]
+    with pytest.raises(C.ConfigError, match=r"unknown key 'colums' in tables\.table4 \(allowed: caption, columns"):
+        C.resolve(bad)
+
+
+def test_wrong_type_names_the_key(user_config):
+    bad = copy.deepcopy(user_config)
+    bad["overrides"] = {"benchmarks": {"rummlu": {"limit": "ten"}}}
+    with pytest.raises(C.ConfigError, match=r"benchmarks\.rummlu\.limit: 'ten' is not of type 'integer'"):
+        C.resolve(bad)
+
+
+def test_unknown_scale(user_config):
+    with pytest.raises(C.ConfigError, match="scale 'huge' has no preset"):
+        C.resolve({**user_config, "scale": "huge"})
+
+
+def test_table_column_must_be_an_experiment(user_config):
+    bad = copy.deepcopy(user_config)
+    bad["tables"]["table4"]["columns"] = ["gm100"]
+    with pytest.raises(C.ConfigError, match=r"tables\.table4\.columns: 'gm100' is not an experiment"):
+        C.resolve(bad)
+
+
+def test_unknown_metric_and_parent_loop(user_config):
+    bad = copy.deepcopy(user_config)
+    bad["tables"]["table4"]["metrics"] = ["bleu"]
+    bad["experiments"]["a"] = {"parent": "b"}
+    bad["experiments"]["b"] = {"parent": "a"}
+    with pytest.raises(C.ConfigError) as err:
+        C.resolve(bad)
+    assert "unknown metric 'bleu'" in str(err.value)
+    assert "parent chain loops" in str(err.value)
+
+
+def test_overrides_merge_over_preset(user_config):
+    cfg = C.resolve({**user_config, "overrides": {"base_model": "gemma3-270m", "benchmarks": {"rummlu": {"limit": 7}}}})
+    assert cfg["base_model"] == "gemma3-270m"
+    assert cfg["benchmarks"]["rummlu"]["limit"] == 7
+    assert cfg["benchmarks"]["rummlu"]["language"] == "ru"  # untouched keys survive the merge
+
+
+def test_paper_scale_resolves(user_config):
+    cfg = C.resolve({**user_config, "scale": "paper"})
+    assert cfg["models"][cfg["base_model"]]["repo_id"] == "Qwen/Qwen2.5-3B-Instruct"
+    assert cfg["judge"]["backend"] == "openai"
+
+
+def test_openai_judge_needs_base_url(user_config):
+    bad = copy.deepcopy(user_config)
+    bad["overrides"] = {"judge": {"backend": "openai", "mode": "generate", "model": "x"}}
+    with pytest.raises(C.ConfigError, match="judge.base_url: required"):
+        C.resolve(bad)
