@@ -29,9 +29,6 @@ include: "rules/evaluate.smk"
 include: "rules/tables.smk"
 
 
-ruleorder: table > unknown_table
-
-
 rule all:
     default_target: True
     input:

@@ -8,8 +8,11 @@ resumes where an interrupted one stopped.
 Judge modes:
 - generate: the judge explains and ends with a verdict label [[A>>B]], [[A>B]], [[A=B]], [[B>A]]
   or [[B>>A]] (arena-hard-auto's labels); unparseable verdicts are counted and left out.
-- logprobs: the judge is asked for one letter and the verdict is the likelier of "A" and "B" as
-  the next token. Always parseable; meant for small local judges (tiny scale).
+- logprobs: the judge is asked for one letter; each game gets the margin log P(A) - log P(B) of
+  the next token. Small judges prefer one position whatever the answers say, so the margin is
+  calibrated: the judge's mean margin over all games of the run (half of them with the model
+  as A, half as B) estimates its position bias and is subtracted before the sign decides the
+  verdict (contextual calibration, Zhao et al. 2021). Always parseable; for tiny local judges.
 """
 
 from __future__ import annotations
@@ -150,12 +153,24 @@ class LocalJudge:
         if mode == "logprobs":
             for game, (lp_a, lp_b) in zip(todo, self.backend.next_token_logprobs(
                 prompts, ["A", "B"], self.max_prompt_tokens), strict=True):
-                label = "A>B" if lp_a > lp_b else "B>A" if lp_b > lp_a else "A=B"
-                on_result(game, {"judgment": json.dumps({"logprob_A": lp_a, "logprob_B": lp_b}), "label": label})
+                on_result(game, {"judgment": json.dumps({"logprob_A": lp_a, "logprob_B": lp_b}),
+                                 "margin": lp_a - lp_b, "label": None})
         else:
             self.backend.generate(prompts, SamplingParams(max_new_tokens=self.max_new_tokens),
                                   max_prompt_tokens=self.max_prompt_tokens, on_result=lambda i, r: on_result(todo[i], {"judgment": r["output"],
                                                                              "label": parse_verdict(r["output"])}))
+
+
+def calibrate_margins(rows: list[dict]) -> list[dict]:
+    """Verdicts of logprob games after removing the judge's mean position preference."""
+    bias = sum(r["margin"] for r in rows) / len(rows)
+    calibrated = []
+    for row in rows:
+        margin = row["margin"] - bias
+        label = "A>B" if margin > 0 else "B>A" if margin < 0 else "A=B"
+        calibrated.append({**row, "position_bias": bias, "label": label,
+                           "outcome": outcome_for_model(label, row["model_side"])})
+    return calibrated
 
 
 def run_judge(items_path: Path, answers_path: Path, generated_references: dict[str, Path], judge_cfg: dict,
@@ -205,6 +220,8 @@ def run_judge(items_path: Path, answers_path: Path, generated_references: dict[s
 
         judge.judge(todo, judge_cfg["mode"], record)
     rows = [cache.rows[g["key"]] for g in all_games]
+    if judge_cfg["mode"] == "logprobs":
+        rows = calibrate_margins(rows)
     write_jsonl_atomic(out, rows)
     write_json_atomic(sidecar(out), prov.block(n_games=len(rows)))
 

@@ -116,7 +116,7 @@ def check_model_dir(path: str | Path) -> None:
         raise RualignError(f"model folder {path} does not exist")
     if not (path / "config.json").is_file():
         raise RualignError(f"model folder {path} has no config.json")
-    if not any(path.glob(p) for p in WEIGHT_PATTERNS):
+    if not any(next(path.glob(p), None) for p in WEIGHT_PATTERNS):
         raise RualignError(f"model folder {path} has no weights (*.safetensors)")
 
 

@@ -35,6 +35,11 @@ class Workflow:
     def alternatives(names) -> str:
         return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True)) or "(?!)"
 
+    @classmethod
+    def other_than(cls, names) -> str:
+        """A file-name wildcard that matches anything but `names` (the wildcard is followed by a '.')."""
+        return f"(?!(?:{cls.alternatives(names)})[.])[^/.]+"
+
     @property
     def generative_benchmarks(self) -> list[str]:
         return [b for b in BENCHMARKS if BENCHMARKS[b].kind != "mmlu"]
@@ -97,7 +102,7 @@ class Workflow:
 
     def judge_inputs(self, wildcards) -> dict[str, str]:
         inputs = {
-            "items": "results/benchmarks/ru_arena_hard.jsonl",
+            "benchmark_items": "results/benchmarks/ru_arena_hard.jsonl",
             "answers": f"results/generations/{wildcards.experiment}/ru_arena_hard.jsonl",
         }
         for i, reference in enumerate(sorted(self.generated_references)):

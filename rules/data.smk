@@ -5,19 +5,21 @@ rule prepare_benchmark:
     input:
         unpack(RUALIGN.benchmark_inputs),
     output:
-        items="results/benchmarks/{benchmark}.jsonl",
+        benchmark_items="results/benchmarks/{benchmark}.jsonl",
         provenance="results/benchmarks/{benchmark}.provenance.json",
     log:
         "logs/prepare_benchmark/{benchmark}.log",
+    conda:
+        "../envs/rualign.yaml"
+    resources:
+        **RUALIGN.resources("cpu"),
     params:
         spec=lambda w: RUALIGN.json(CFG["benchmarks"][w.benchmark]),
         seed=CFG["seed"],
         tokenizer=lambda w, input: (
             f"--tokenizer-dir {input.tokenizer}" if "tokenizer" in input.keys() else ""
         ),
-    resources:
-        **RUALIGN.resources("cpu"),
     shell:
         "python scripts/prepare_benchmark.py --benchmark {wildcards.benchmark} "
-        "--spec {params.spec:q} --seed {params.seed} --out {output.items} "
+        "--spec {params.spec:q} --seed {params.seed} --out {output.benchmark_items} "
         "{params.tokenizer} > {log} 2>&1"

@@ -9,17 +9,19 @@ rule judge_arena:
         provenance="results/judgments/{experiment}/ru_arena_hard.provenance.json",
     log:
         "logs/judge_arena/{experiment}.log",
+    conda:
+        "../envs/rualign.yaml"
+    threads: 2
+    resources:
+        **RUALIGN.resources("judge"),
     params:
         judge=RUALIGN.json(CFG["judge"]),
         compute=RUALIGN.json(CFG["compute"]),
         references=RUALIGN.generated_reference_args,
         judge_model=RUALIGN.judge_model_arg,
         trust=RUALIGN.trust_flag,
-    threads: 2
-    resources:
-        **RUALIGN.resources("judge"),
     shell:
-        "python scripts/judge_arena.py --items {input.items} --answers {input.answers} "
+        "python scripts/judge_arena.py --items {input.benchmark_items} --answers {input.answers} "
         "{params.references} --judge {params.judge:q} --compute {params.compute:q} "
         "{params.judge_model} --out {output.judgments} "
         "--cache-dir results/cache/judge --threads {threads} {params.trust} > {log} 2>&1"
@@ -31,14 +33,16 @@ rule score_arena:
         answers="results/generations/{experiment}/ru_arena_hard.jsonl",
     output:
         score="results/scores/{experiment}/ru_arena_hard.json",
-        items="results/scores/{experiment}/ru_arena_hard.items.jsonl",
+        per_item="results/scores/{experiment}/ru_arena_hard.items.jsonl",
     log:
         "logs/score/{experiment}/ru_arena_hard.log",
+    conda:
+        "../envs/rualign.yaml"
+    resources:
+        **RUALIGN.resources("cpu"),
     params:
         evaluation=RUALIGN.json(CFG["evaluation"]),
         seed=CFG["seed"],
-    resources:
-        **RUALIGN.resources("cpu"),
     shell:
         "python scripts/score.py --experiment {wildcards.experiment} --benchmark ru_arena_hard "
         "--judgments {input.judgments} --generations {input.answers} "
@@ -48,22 +52,24 @@ rule score_arena:
 rule score_text:
     # LIBRA (EM/F1 as llmtf_open or LIBRA) and FLORES (ROUGE-1/2) from generated answers.
     input:
-        items="results/benchmarks/{libra_or_flores}.jsonl",
+        benchmark_items="results/benchmarks/{libra_or_flores}.jsonl",
         answers="results/generations/{experiment}/{libra_or_flores}.jsonl",
     output:
         score="results/scores/{experiment}/{libra_or_flores}.json",
-        items="results/scores/{experiment}/{libra_or_flores}.items.jsonl",
+        per_item="results/scores/{experiment}/{libra_or_flores}.items.jsonl",
     log:
         "logs/score/{experiment}/{libra_or_flores}.log",
+    conda:
+        "../envs/rualign.yaml"
+    resources:
+        **RUALIGN.resources("cpu"),
     params:
         spec=lambda w: RUALIGN.json(CFG["benchmarks"][w.libra_or_flores]),
         evaluation=RUALIGN.json(CFG["evaluation"]),
         seed=CFG["seed"],
-    resources:
-        **RUALIGN.resources("cpu"),
     shell:
         "python scripts/score.py --experiment {wildcards.experiment} "
-        "--benchmark {wildcards.libra_or_flores} --items {input.items} "
+        "--benchmark {wildcards.libra_or_flores} --items {input.benchmark_items} "
         "--generations {input.answers} --spec {params.spec:q} "
         "--evaluation {params.evaluation:q} --seed {params.seed} --out {output.score} > {log} 2>&1"
 
@@ -71,24 +77,26 @@ rule score_text:
 rule score_mmlu:
     # Zero-shot multiple choice: next-token log-likelihood of the answer letters.
     input:
-        items="results/benchmarks/{mmlu}.jsonl",
+        benchmark_items="results/benchmarks/{mmlu}.jsonl",
         model=lambda w: RUALIGN.model_dir(w.experiment),
     output:
         score="results/scores/{experiment}/{mmlu}.json",
-        items="results/scores/{experiment}/{mmlu}.items.jsonl",
+        per_item="results/scores/{experiment}/{mmlu}.items.jsonl",
     log:
         "logs/score/{experiment}/{mmlu}.log",
+    conda:
+        "../envs/rualign.yaml"
+    threads: 2
+    resources:
+        **RUALIGN.resources("generate"),
     params:
         spec=lambda w: RUALIGN.json(CFG["benchmarks"][w.mmlu]),
         compute=RUALIGN.json(CFG["compute"]),
         evaluation=RUALIGN.json(CFG["evaluation"]),
         seed=CFG["seed"],
         trust=RUALIGN.trust_flag,
-    threads: 2
-    resources:
-        **RUALIGN.resources("generate"),
     shell:
         "python scripts/score.py --experiment {wildcards.experiment} --benchmark {wildcards.mmlu} "
-        "--items {input.items} --model-dir {input.model} --spec {params.spec:q} "
+        "--items {input.benchmark_items} --model-dir {input.model} --spec {params.spec:q} "
         "--compute {params.compute:q} --evaluation {params.evaluation:q} --seed {params.seed} "
         "--out {output.score} --threads {threads} {params.trust} > {log} 2>&1"

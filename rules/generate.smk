@@ -3,23 +3,25 @@
 
 rule generate:
     input:
-        items="results/benchmarks/{generative}.jsonl",
+        benchmark_items="results/benchmarks/{generative}.jsonl",
         model=lambda w: RUALIGN.model_dir(w.experiment),
     output:
         answers="results/generations/{experiment}/{generative}.jsonl",
         provenance="results/generations/{experiment}/{generative}.provenance.json",
     log:
         "logs/generate/{experiment}/{generative}.log",
+    conda:
+        "../envs/rualign.yaml"
+    threads: 2
+    resources:
+        **RUALIGN.resources("generate"),
     params:
         spec=lambda w: RUALIGN.json(CFG["benchmarks"][w.generative]),
         compute=RUALIGN.json(CFG["compute"]),
         seed=CFG["seed"],
         trust=RUALIGN.trust_flag,
-    threads: 2
-    resources:
-        **RUALIGN.resources("generate"),
     shell:
-        "python scripts/generate.py --benchmark {wildcards.generative} --items {input.items} "
+        "python scripts/generate.py --benchmark {wildcards.generative} --items {input.benchmark_items} "
         "--model-dir {input.model} --spec {params.spec:q} --compute {params.compute:q} "
         "--seed {params.seed} --out {output.answers} --cache-dir results/cache/generate "
         "--threads {threads} {params.trust} > {log} 2>&1"
@@ -28,23 +30,25 @@ rule generate:
 rule generate_reference:
     # Reference answers that are not published (the thesis's Qwen2.5-32B-Instruct) are generated.
     input:
-        items="results/benchmarks/ru_arena_hard.jsonl",
+        benchmark_items="results/benchmarks/ru_arena_hard.jsonl",
         model=lambda w: RUALIGN.reference_model_dir(w.reference),
     output:
         answers="results/references/{reference}/ru_arena_hard.jsonl",
         provenance="results/references/{reference}/ru_arena_hard.provenance.json",
     log:
         "logs/generate_reference/{reference}.log",
+    conda:
+        "../envs/rualign.yaml"
+    threads: 2
+    resources:
+        **RUALIGN.resources("generate"),
     params:
         spec=RUALIGN.json(CFG["benchmarks"]["ru_arena_hard"]),
         compute=RUALIGN.json(CFG["compute"]),
         seed=CFG["seed"],
         trust=RUALIGN.trust_flag,
-    threads: 2
-    resources:
-        **RUALIGN.resources("generate"),
     shell:
-        "python scripts/generate.py --benchmark ru_arena_hard --items {input.items} "
+        "python scripts/generate.py --benchmark ru_arena_hard --items {input.benchmark_items} "
         "--model-dir {input.model} --spec {params.spec:q} --compute {params.compute:q} "
         "--seed {params.seed} --out {output.answers} --cache-dir results/cache/generate "
         "--threads {threads} {params.trust} > {log} 2>&1"

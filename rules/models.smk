@@ -6,12 +6,14 @@ rule base_model:
         model=directory("results/base_models/{model}"),
     log:
         "logs/base_model/{model}.log",
-    params:
-        spec=lambda w: RUALIGN.json(RUALIGN.model_spec(w.model)),
-        trust=RUALIGN.trust_flag,
+    conda:
+        "../envs/rualign.yaml"
     threads: 2
     resources:
         **RUALIGN.resources("base_model"),
+    params:
+        spec=lambda w: RUALIGN.json(RUALIGN.model_spec(w.model)),
+        trust=RUALIGN.trust_flag,
     shell:
         "python scripts/materialize_model.py --spec {params.spec:q} --out {output.model} "
         "--threads {threads} {params.trust} > {log} 2>&1"

@@ -10,9 +10,11 @@ rule table:
         provenance="results/tables/{table}.provenance.json",
     log:
         "logs/table/{table}.log",
+    localrule: True
+    conda:
+        "../envs/rualign.yaml"
     params:
         spec=lambda w: RUALIGN.json(RUALIGN.table_spec(w.table)),
-    localrule: True
     shell:
         "python scripts/make_table.py --table {wildcards.table} --spec {params.spec:q} "
         "--published {input.published} --scores {input.scores} --out {output.tex} > {log} 2>&1"
@@ -26,18 +28,24 @@ rule all_tables:
     log:
         "logs/table/all.log",
     localrule: True
+    conda:
+        "../envs/rualign.yaml"
     shell:
         "python scripts/make_table.py --index {input.tables} --out {output.index} > {log} 2>&1"
 
 
 rule unknown_table:
-    # Catches results/tables/<name>.tex for a name that config.yaml does not declare.
     input:
         RUALIGN.unknown_table,
     output:
         "results/tables/{unknown}.tex",
     log:
         "logs/table/{unknown}.log",
+    # Catches results/tables/<name>.tex for a name that config.yaml does not declare.
+    wildcard_constraints:
+        unknown=RUALIGN.other_than(CFG["tables"]),
     localrule: True
+    conda:
+        "../envs/rualign.yaml"
     shell:
         "echo unreachable > {log}"

@@ -23,7 +23,16 @@ def test_default_config_resolves_with_defaults(user_config):
 def test_every_schema_property_has_description_and_default_or_is_required(root):
     schema = C.load_schema()
 
+    def conditionally_required(node):
+        names = set()
+        for branch in node.get("allOf", []):
+            names.update(branch.get("then", {}).get("required", []))
+        for branch in node.get("oneOf", []):
+            names.update(branch.get("required", []))
+        return names
+
     def walk(node, where, required=()):
+        required = set(required) | conditionally_required(node)
         for name, sub in node.get("properties", {}).items():
             assert "description" in sub or "$ref" in sub, f"{where}.{name} has no description"
             if "$ref" not in sub and sub.get("type") != "object" and name not in required:
@@ -88,7 +97,7 @@ def test_overrides_merge_over_preset(user_config):
 def test_paper_scale_resolves(user_config):
     cfg = C.resolve({**user_config, "scale": "paper"})
     assert cfg["models"][cfg["base_model"]]["repo_id"] == "Qwen/Qwen2.5-3B-Instruct"
-    assert cfg["judge"]["backend"] == "openai"
+    assert cfg["judge"]["model"] == "qwen2.5-72b-instruct" and cfg["judge"]["mode"] == "generate"
 
 
 def test_openai_judge_needs_base_url(user_config):

@@ -71,3 +71,15 @@ def test_score_arena_win_share_ties_half_and_invalid_excluded(tmp_path):
     lo, hi = winrate["ci95"]
     assert 0.0 <= lo <= hi <= 0.75
     assert doc["provenance"]["inputs"]["judgments"]["sha256"]
+
+
+def test_calibrated_logprob_verdicts_remove_position_bias():
+    from rualign.judge import calibrate_margins
+
+    # The judge always prefers A (margins > 0), but prefers A more when A is the reference:
+    # without calibration the model would win game 2 and lose game 1 (a meaningless 0.5).
+    rows = [{"model_side": "B", "margin": 2.0}, {"model_side": "A", "margin": 1.0}]
+    out = calibrate_margins(rows)
+    assert [r["position_bias"] for r in out] == [1.5, 1.5]
+    assert [r["label"] for r in out] == ["A>B", "B>A"]
+    assert [r["outcome"] for r in out] == ["loss", "loss"]

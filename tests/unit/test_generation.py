@@ -1,0 +1,37 @@
+import pytest
+
+from rualign.generation import SamplingParams, TransformersBackend, render_chat, truncate_middle
+from rualign.io import RualignError
+
+
+def test_truncate_middle_keeps_both_ends():
+    assert truncate_middle(list(range(10)), 4) == [0, 1, 8, 9]
+    assert truncate_middle(list(range(10)), 0) == list(range(10))
+    assert truncate_middle([1, 2], 5) == [1, 2]
+
+
+@pytest.fixture(scope="module")
+def backend(tiny_model_dir):
+    return TransformersBackend(tiny_model_dir, batch_size=3)
+
+
+def test_batched_greedy_equals_one_by_one(backend):
+    prompts = render_chat(backend.tokenizer, [[{"role": "user", "content": q}] for q in
+                                              ["Столица России?", "Сколько будет два плюс два?", "Привет! Как дела у тебя сегодня?"]])
+    params = SamplingParams(max_new_tokens=12)
+    batched = backend.generate(prompts, params)
+    single = [backend.generate([p], params)[0] for p in prompts]
+    assert [r["output"] for r in batched] == [r["output"] for r in single]
+    assert all(0 < r["n_tokens"] <= 12 for r in batched)
+
+
+def test_next_token_logprobs_are_log_probabilities(backend):
+    prompts = render_chat(backend.tokenizer, [[{"role": "user", "content": "A, B, C или D?"}]])
+    (scores,) = backend.next_token_logprobs(prompts, ["A", "B", "C", "D"])
+    assert len(scores) == 4 and all(s <= 0 for s in scores)
+    assert len(set(scores)) > 1
+
+
+def test_candidates_sharing_a_first_token_are_refused(backend):
+    with pytest.raises(RualignError, match="share a first token"):
+        backend.next_token_logprobs(["x"], ["Да", "Да!"])
