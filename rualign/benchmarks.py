@@ -11,6 +11,7 @@ Normalised items (results/benchmarks/<id>.jsonl) are the contract between the st
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,6 +93,7 @@ LIBRA_TEMPLATES = {
         "Вопрос:{input}\nОтвет:"
     ),
 }
+_PLACEHOLDER = re.compile(r"\{(context|input)\}")
 LIBRA_METRIC = {**{f"ru_babilong_qa{i}": "em" for i in range(1, 6)}, "ru_qasper": "f1"}
 
 # ---------------------------------------------------------------- MMLU and FLORES prompts
@@ -249,7 +251,9 @@ def messages_for(benchmark_id: str, item: dict, spec: dict) -> list[dict[str, st
         system = [{"role": "system", "content": spec["system_prompt"]}] if spec.get("system_prompt") else []
         return [*system, {"role": "user", "content": item["prompt"]}]
     if bench.kind == "libra":
-        text = LIBRA_TEMPLATES[bench.libra_task].replace("{context}", item["context"]).replace("{input}", item["input"])
+        # One pass over the template, so braces inside a document are never taken for placeholders.
+        values = {"context": item["context"], "input": item["input"]}
+        text = _PLACEHOLDER.sub(lambda m: values[m.group(1)], LIBRA_TEMPLATES[bench.libra_task])
         return [{"role": "user", "content": text}]
     if bench.kind == "flores":
         text = FLORES_TEMPLATES[(bench.source_lang, bench.target_lang)].format(source=item["source"])
