@@ -201,13 +201,24 @@ def prepare_libra(benchmark: Benchmark, spec: dict, root: Path, seed: int,
         length = row.get("length") or "all"
         if spec["lengths"] and length not in spec["lengths"] and not (length == "all" and "all" in spec["lengths"]):
             continue
+        meta_id = (row.get("metadata") or {}).get("id")
+        if "id" in row:
+            item_id = str(row["id"])
+        elif meta_id is not None:
+            item_id = f"{length}-{meta_id}"
+        else:
+            item_id = f"{benchmark.libra_task}-{length}-{len(per_length[length])}"
         per_length[length].append({
-            "id": str(row.get("id") or f"{benchmark.libra_task}-{length}-{len(per_length[length])}"),
+            "id": item_id,
             "length": length, "context": row["context"], "input": row["input"],
             "positive_outputs": list(row["positive_outputs"]),
             "negative_outputs": list(row.get("negative_outputs") or []),
         })
-    return [item for length in sorted(per_length) for item in _limit(per_length[length], spec["limit"])]
+    items = [item for length in sorted(per_length) for item in _limit(per_length[length], spec["limit"])]
+    ids = [item["id"] for item in items]
+    if len(set(ids)) != len(ids):
+        raise DataError(f"{benchmark.id}: item ids are not unique (e.g. {sorted(i for i in ids if ids.count(i) > 1)[:3]})")
+    return items
 
 
 def prepare_flores(benchmark: Benchmark, spec: dict, root: Path) -> list[dict]:
