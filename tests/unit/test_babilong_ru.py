@@ -61,8 +61,9 @@ def test_facts_appear_in_order_and_length_is_near_target():
     assert [s["length"] for s in samples] == ["s"] * 3
     for row, sample in zip(rows, samples, strict=True):
         facts = [translate_fact(f) for f in split_facts(row["input"])]
-        positions = [sample["context"].index(f) for f in facts]
-        assert positions == sorted(positions)
+        position = 0
+        for fact in facts:  # each fact found after the previous one (facts can repeat)
+            position = sample["context"].index(fact, position) + len(fact)
         fact_words = _words(" ".join(facts))
         if fact_words < 200:
             assert abs(_words(sample["context"]) - 200) <= 20
