@@ -49,7 +49,8 @@ def main() -> None:
             t_batched = time.time() - start
         answers = [r["output"] for r in batched]
         echo = sum(
-            difflib.SequenceMatcher(None, a[: len(p) + 20], p).ratio() > 0.6 for a, p in zip(answers, prompts_text)
+            difflib.SequenceMatcher(None, a[: len(p) + 20], p).ratio() > 0.6
+            for a, p in zip(answers, prompts_text, strict=True)
         )
         print(f"== {name}")
         print(f"materialise from GGUF: {t_materialize:.1f} s")
@@ -57,8 +58,9 @@ def main() -> None:
         print(f"answers echoing the prompt: {echo}/{n}")
         tokens_single = sum(r["n_tokens"] for r in single)
         tokens_batched = sum(r["n_tokens"] for r in batched)
-        print(f"one-by-one: {tokens_single / t_single:.1f} tokens/s; batched ({n}): {tokens_batched / t_batched:.1f} tokens/s")
-        for p, a in list(zip(prompts_text, answers))[:3]:
+        rate_single, rate_batched = tokens_single / t_single, tokens_batched / t_batched
+        print(f"one-by-one: {rate_single:.1f} tokens/s; batched ({n}): {rate_batched:.1f} tokens/s")
+        for p, a in list(zip(prompts_text, answers, strict=True))[:3]:
             print(f"  Q: {p[:80]!r}\n  A: {a[:160]!r}")
 
 

@@ -16,10 +16,14 @@ from collections.abc import Callable
 
 # name -> (nominative, dative, feminine?)
 PEOPLE = {
-    "Mary": ("Мария", "Марии", True), "John": ("Иван", "Ивану", False),
-    "Sandra": ("Сандра", "Сандре", True), "Daniel": ("Даниил", "Даниилу", False),
-    "Fred": ("Фёдор", "Фёдору", False), "Bill": ("Борис", "Борису", False),
-    "Jeff": ("Евгений", "Евгению", False), "Julie": ("Юлия", "Юлии", True),
+    "Mary": ("Мария", "Марии", True),
+    "John": ("Иван", "Ивану", False),
+    "Sandra": ("Сандра", "Сандре", True),
+    "Daniel": ("Даниил", "Даниилу", False),
+    "Fred": ("Фёдор", "Фёдору", False),
+    "Bill": ("Борис", "Борису", False),
+    "Jeff": ("Евгений", "Евгению", False),
+    "Julie": ("Юлия", "Юлии", True),
 }
 # place -> (nominative, "to" form, "at" form, genitive)
 PLACES = {
@@ -33,8 +37,13 @@ PLACES = {
 # object -> (nominative = accusative for these inanimate nouns, neuter?)
 OBJECTS = {"football": ("мяч", False), "milk": ("молоко", True), "apple": ("яблоко", True)}
 # English verb -> Russian past tense stem; masculine adds "", feminine adds "а" (after -ся: "ся"->"ась")
-MOVES = {"moved": "переместился", "went": "пошёл", "journeyed": "отправился",
-         "travelled": "направился", "went back": "вернулся"}
+MOVES = {
+    "moved": "переместился",
+    "went": "пошёл",
+    "journeyed": "отправился",
+    "travelled": "направился",
+    "went back": "вернулся",
+}
 TAKES = {"got": "взял", "grabbed": "схватил", "picked up": "подобрал", "took": "забрал"}
 DROPS = {"dropped": "бросил", "put down": "положил", "discarded": "выбросил", "left": "оставил"}
 GIVES = {"gave": "дал", "handed": "вручил", "passed": "передал"}
@@ -89,8 +98,10 @@ def translate_question(question: str) -> str:
         return f"Где находится {OBJECTS[m[1]][0]}?"
     if m := re.fullmatch(rf"Where was the ({_O}) before the ({_L})", q):
         obj, neuter = OBJECTS[m[1]]
-        return (f"Где {_neuter_past('находился', neuter)} {obj} перед тем, как "
-                f"{_neuter_past('оказался', neuter)} {PLACES[m[2]][2]}?")
+        return (
+            f"Где {_neuter_past('находился', neuter)} {obj} перед тем, как "
+            f"{_neuter_past('оказался', neuter)} {PLACES[m[2]][2]}?"
+        )
     if m := re.fullmatch(rf"What is ({'|'.join(DIRECTIONS)}) of the ({_L})", q):
         return f"Что находится {DIRECTIONS[m[1]]} от {PLACES[m[2]][3]}?"
     if m := re.fullmatch(rf"What is the ({_L}) ({'|'.join(DIRECTIONS)}) of", q):
@@ -120,8 +131,14 @@ def split_facts(story: str) -> list[str]:
     return [s for s in re.split(r"(?<=\.)\s+", story.strip()) if s]
 
 
-def build_babilong(rows: list[dict], task: str, lengths: dict[str, int], filler_sentences: list[str],
-                   count_tokens: Callable[[str], int], seed: int) -> list[dict]:
+def build_babilong(
+    rows: list[dict],
+    task: str,
+    lengths: dict[str, int],
+    filler_sentences: list[str],
+    count_tokens: Callable[[str], int],
+    seed: int,
+) -> list[dict]:
     """LIBRA-schema samples: each row's translated facts, in order, spread among filler sentences
     up to about `lengths[label]` tokens (just the facts when they alone are longer)."""
     if not filler_sentences:
@@ -149,9 +166,15 @@ def build_babilong(rows: list[dict], task: str, lengths: dict[str, int], filler_
                     pending = next(fact_iter, None)
                 if slot < len(filler):
                     context.append(filler[slot])
-            samples.append({
-                "id": f"{task}-{i}-{label}", "length": label, "context": " ".join(context), "input": question,
-                "positive_outputs": [answer], "negative_outputs": [],
-                "metadata": {"id": i, "source_path": "bAbI en test (translated to Russian by rule)"},
-            })
+            samples.append(
+                {
+                    "id": f"{task}-{i}-{label}",
+                    "length": label,
+                    "context": " ".join(context),
+                    "input": question,
+                    "positive_outputs": [answer],
+                    "negative_outputs": [],
+                    "metadata": {"id": i, "source_path": "bAbI en test (translated to Russian by rule)"},
+                }
+            )
     return samples

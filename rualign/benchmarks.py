@@ -39,8 +39,10 @@ BENCHMARKS: dict[str, Benchmark] = {
         Benchmark("ru_arena_hard", "arena", ("judge_winrate", "answer_length")),
         Benchmark("rummlu", "mmlu", ("rummlu",)),
         Benchmark("enmmlu", "mmlu", ("enmmlu",)),
-        *(Benchmark(f"babilong_qa{i}", "libra", (f"babilong_qa{i}",), libra_task=f"ru_babilong_qa{i}")
-          for i in range(1, 6)),
+        *(
+            Benchmark(f"babilong_qa{i}", "libra", (f"babilong_qa{i}",), libra_task=f"ru_babilong_qa{i}")
+            for i in range(1, 6)
+        ),
         Benchmark("ruqasper", "libra", ("ruqasper",), libra_task="ru_qasper"),
         Benchmark("flores_en_ru", "flores", ("flores_en_ru",), source_lang="en", target_lang="ru"),
         Benchmark("flores_ru_en", "flores", ("flores_ru_en",), source_lang="ru", target_lang="en"),
@@ -109,8 +111,14 @@ MMLU_TEMPLATES = {
 }
 MMLU_LETTERS = ("A", "B", "C", "D")
 FLORES_TEMPLATES = {
-    ("en", "ru"): "Переведи следующий текст с английского языка на русский. В ответе напиши только перевод.\n\n{source}",
-    ("ru", "en"): "Переведи следующий текст с русского языка на английский. В ответе напиши только перевод.\n\n{source}",
+    (
+        "en",
+        "ru",
+    ): "Переведи следующий текст с английского языка на русский. В ответе напиши только перевод.\n\n{source}",
+    (
+        "ru",
+        "en",
+    ): "Переведи следующий текст с русского языка на английский. В ответе напиши только перевод.\n\n{source}",
 }
 
 
@@ -146,10 +154,15 @@ def prepare_arena(spec: dict, root: Path) -> list[dict]:
             raise DataError(f"arena questions:{lineno}: expected turns[0].content") from None
         if not all(qid in answers for answers in references.values()):
             continue
-        items.append({
-            "id": qid, "prompt": prompt, "cluster": q.get("cluster"), "category": q.get("category"),
-            "references": {model: answers[qid] for model, answers in references.items()},
-        })
+        items.append(
+            {
+                "id": qid,
+                "prompt": prompt,
+                "cluster": q.get("cluster"),
+                "category": q.get("category"),
+                "references": {model: answers[qid] for model, answers in references.items()},
+            }
+        )
     if not items:
         raise DataError("ru_arena_hard: no question has an answer from every reference model")
     return _limit(items, spec["limit"])
@@ -174,14 +187,22 @@ def prepare_mmlu(spec: dict, root: Path, seed: int) -> list[dict]:
             answer = MMLU_LETTERS.index(answer)
         if not isinstance(answer, int) or not 0 <= answer < 4 or len(choices) != 4:
             raise DataError(f"mmlu data row {i}: expected 4 choices and answer 0-3 (or A-D), got {answer!r}")
-        items.append({"id": f"{row.get('subject', 'mmlu')}-{i}", "subject": row.get("subject", ""),
-                      "question": question, "choices": [str(c) for c in choices], "answer": answer})
+        items.append(
+            {
+                "id": f"{row.get('subject', 'mmlu')}-{i}",
+                "subject": row.get("subject", ""),
+                "question": question,
+                "choices": [str(c) for c in choices],
+                "answer": answer,
+            }
+        )
     random.Random(seed).shuffle(items)
     return _limit(items, spec["limit"])
 
 
-def prepare_libra(benchmark: Benchmark, spec: dict, root: Path, seed: int,
-                  count_tokens: Callable[[str], int] | None = None) -> list[dict]:
+def prepare_libra(
+    benchmark: Benchmark, spec: dict, root: Path, seed: int, count_tokens: Callable[[str], int] | None = None
+) -> list[dict]:
     build = spec.get("build")
     if build:
         from rualign.babilong_ru import build_babilong
@@ -189,7 +210,7 @@ def prepare_libra(benchmark: Benchmark, spec: dict, root: Path, seed: int,
         if count_tokens is None:
             raise ValueError("the babilong_ru builder needs a token counter (the base model's tokenizer)")
         english = load_rows(spec["data"], root)
-        filler = [r["sentence_rus_Cyrl"] for r in load_rows(build["filler"], root)][build["filler_offset"]:]
+        filler = [r["sentence_rus_Cyrl"] for r in load_rows(build["filler"], root)][build["filler_offset"] :]
         rows = build_babilong(english, benchmark.libra_task, spec["lengths"], filler, count_tokens, seed)
     else:
         rows = load_rows(spec["data"], root)
@@ -208,16 +229,22 @@ def prepare_libra(benchmark: Benchmark, spec: dict, root: Path, seed: int,
             item_id = f"{length}-{meta_id}"
         else:
             item_id = f"{benchmark.libra_task}-{length}-{len(per_length[length])}"
-        per_length[length].append({
-            "id": item_id,
-            "length": length, "context": row["context"], "input": row["input"],
-            "positive_outputs": list(row["positive_outputs"]),
-            "negative_outputs": list(row.get("negative_outputs") or []),
-        })
+        per_length[length].append(
+            {
+                "id": item_id,
+                "length": length,
+                "context": row["context"],
+                "input": row["input"],
+                "positive_outputs": list(row["positive_outputs"]),
+                "negative_outputs": list(row.get("negative_outputs") or []),
+            }
+        )
     items = [item for length in sorted(per_length) for item in _limit(per_length[length], spec["limit"])]
     ids = [item["id"] for item in items]
     if len(set(ids)) != len(ids):
-        raise DataError(f"{benchmark.id}: item ids are not unique (e.g. {sorted(i for i in ids if ids.count(i) > 1)[:3]})")
+        raise DataError(
+            f"{benchmark.id}: item ids are not unique (e.g. {sorted(i for i in ids if ids.count(i) > 1)[:3]})"
+        )
     return items
 
 
@@ -234,8 +261,9 @@ def prepare_flores(benchmark: Benchmark, spec: dict, root: Path) -> list[dict]:
     return _limit(items, spec["limit"])
 
 
-def prepare(benchmark_id: str, spec: dict, root: Path, seed: int,
-            count_tokens: Callable[[str], int] | None = None) -> list[dict]:
+def prepare(
+    benchmark_id: str, spec: dict, root: Path, seed: int, count_tokens: Callable[[str], int] | None = None
+) -> list[dict]:
     bench = BENCHMARKS[benchmark_id]
     if bench.kind == "arena":
         items = prepare_arena(spec, root)
@@ -274,8 +302,9 @@ def messages_for(benchmark_id: str, item: dict, spec: dict) -> list[dict[str, st
 
 def mmlu_messages(item: dict, language: str) -> list[dict[str, str]]:
     a, b, c, d = item["choices"]
-    text = MMLU_TEMPLATES[language].format(subject=item["subject"].replace("_", " "), question=item["question"],
-                                           a=a, b=b, c=c, d=d)
+    text = MMLU_TEMPLATES[language].format(
+        subject=item["subject"].replace("_", " "), question=item["question"], a=a, b=b, c=c, d=d
+    )
     return [{"role": "user", "content": text}]
 
 
@@ -287,8 +316,15 @@ def _metric_block(values: list[float], resamples: int, seed: int, **extra: Any) 
     return block
 
 
-def score_libra(benchmark_id: str, items: list[dict], generations: dict[str, dict], spec: dict,
-                scoring: str, resamples: int, seed: int) -> tuple[list[dict], dict[str, Any]]:
+def score_libra(
+    benchmark_id: str,
+    items: list[dict],
+    generations: dict[str, dict],
+    spec: dict,
+    scoring: str,
+    resamples: int,
+    seed: int,
+) -> tuple[list[dict], dict[str, Any]]:
     """Per length the mean sample score; the benchmark value is the mean over configured lengths."""
     bench = BENCHMARKS[benchmark_id]
     metric = LIBRA_METRIC[bench.libra_task]
@@ -297,36 +333,58 @@ def score_libra(benchmark_id: str, items: list[dict], generations: dict[str, dic
         output = generations[item["id"]]["output"]
         score = M.libra_sample_score(output, item["positive_outputs"], item["negative_outputs"], metric, scoring)
         by_length[item["length"]].append(score)
-        per_item.append({"id": item["id"], "length": item["length"], "output": output,
-                         "gold": item["positive_outputs"], "score": score})
+        per_item.append(
+            {
+                "id": item["id"],
+                "length": item["length"],
+                "output": output,
+                "gold": item["positive_outputs"],
+                "score": score,
+            }
+        )
     lengths = list(spec["lengths"]) or sorted(by_length)
     # LIBRA: a configured length with no predictions counts as 0.
     per_length = {length: (M.mean(by_length[length]) if by_length[length] else 0.0) for length in lengths}
-    block = _metric_block([p["score"] for p in per_item], resamples, seed,
-                          per_length=per_length, metric=metric, scoring=scoring)
+    block = _metric_block(
+        [p["score"] for p in per_item], resamples, seed, per_length=per_length, metric=metric, scoring=scoring
+    )
     block["value"] = M.mean(list(per_length.values()))
     return per_item, {bench.metrics[0]: block}
 
 
-def score_flores(benchmark_id: str, items: list[dict], generations: dict[str, dict], lemmatize: bool,
-                 resamples: int, seed: int) -> tuple[list[dict], dict[str, Any]]:
+def score_flores(
+    benchmark_id: str, items: list[dict], generations: dict[str, dict], lemmatize: bool, resamples: int, seed: int
+) -> tuple[list[dict], dict[str, Any]]:
     per_item = []
     for item in items:
         output = generations[item["id"]]["output"]
         rouge = M.flores_rouge(output, item["reference"], lemmatize=lemmatize)
         per_item.append({"id": item["id"], "output": output, "reference": item["reference"], **rouge})
-    block = _metric_block([p["score"] for p in per_item], resamples, seed,
-                          rouge1=M.mean([p["rouge1"] for p in per_item]),
-                          rouge2=M.mean([p["rouge2"] for p in per_item]))
+    block = _metric_block(
+        [p["score"] for p in per_item],
+        resamples,
+        seed,
+        rouge1=M.mean([p["rouge1"] for p in per_item]),
+        rouge2=M.mean([p["rouge2"] for p in per_item]),
+    )
     return per_item, {BENCHMARKS[benchmark_id].metrics[0]: block}
 
 
-def score_mmlu(benchmark_id: str, items: list[dict], letter_logprobs: list[list[float]],
-               resamples: int, seed: int) -> tuple[list[dict], dict[str, Any]]:
+def score_mmlu(
+    benchmark_id: str, items: list[dict], letter_logprobs: list[list[float]], resamples: int, seed: int
+) -> tuple[list[dict], dict[str, Any]]:
     per_item = []
     for item, logprobs in zip(items, letter_logprobs, strict=True):
         predicted = max(range(4), key=lambda k: logprobs[k])
-        per_item.append({"id": item["id"], "subject": item["subject"], "answer": item["answer"],
-                         "predicted": predicted, "logprobs": logprobs, "correct": int(predicted == item["answer"])})
+        per_item.append(
+            {
+                "id": item["id"],
+                "subject": item["subject"],
+                "answer": item["answer"],
+                "predicted": predicted,
+                "logprobs": logprobs,
+                "correct": int(predicted == item["answer"]),
+            }
+        )
     block = _metric_block([float(p["correct"]) for p in per_item], resamples, seed)
     return per_item, {BENCHMARKS[benchmark_id].metrics[0]: block}

@@ -25,8 +25,9 @@ def sidecar(path: str | Path) -> Path:
     return path.with_name(path.name.removesuffix(".jsonl") + ".provenance.json")
 
 
-def prepare_benchmark(benchmark_id: str, spec: dict, root: Path, seed: int, out: Path,
-                      tokenizer_dir: Path | None = None) -> None:
+def prepare_benchmark(
+    benchmark_id: str, spec: dict, root: Path, seed: int, out: Path, tokenizer_dir: Path | None = None
+) -> None:
     prov = Provenance("prepare_benchmark", inputs=_source_paths(spec, root), config=spec, seed=seed)
     count_tokens = None
     if tokenizer_dir is not None:
@@ -65,30 +66,58 @@ def cache_path(cache_dir: Path, model_dir: Path, params: dict[str, Any]) -> Path
     return cache_dir / f"{key.hexdigest()[:16]}.jsonl"
 
 
-def generate_answers(benchmark_id: str, items_path: Path, model_dir: Path, spec: dict, compute: dict,
-                     seed: int, out: Path, cache_dir: Path, trust_remote_code: bool = False) -> None:
+def generate_answers(
+    benchmark_id: str,
+    items_path: Path,
+    model_dir: Path,
+    spec: dict,
+    compute: dict,
+    seed: int,
+    out: Path,
+    cache_dir: Path,
+    trust_remote_code: bool = False,
+) -> None:
     """Answer every item of a generative benchmark; resumes from the cache after an interruption."""
     items = B.read_items(items_path)
     params = SamplingParams(max_new_tokens=spec["max_new_tokens"], seed=seed)
     max_prompt = spec.get("max_prompt_tokens", 0)
-    prov = Provenance("generate", inputs={"items": items_path, "model": model_dir},
-                      config={"benchmark": spec, "compute": compute}, seed=seed)
+    prov = Provenance(
+        "generate",
+        inputs={"items": items_path, "model": model_dir},
+        config={"benchmark": spec, "compute": compute},
+        seed=seed,
+    )
     cache = JsonlCache(cache_path(cache_dir, model_dir, {"benchmark": benchmark_id, "spec": spec, "seed": seed}))
     todo = [item for item in items if item["id"] not in cache]
     log.info("%s: %d items, %d cached, %d to generate", benchmark_id, len(items), len(items) - len(todo), len(todo))
     backend_name = "(cached)"
     if todo:
-        backend = make_backend(model_dir, compute["backend"], dtype=compute["dtype"], device=compute["device"],
-                               batch_size=compute["batch_size"], tensor_parallel_size=compute["tensor_parallel_size"],
-                               max_model_len=compute["max_model_len"], trust_remote_code=trust_remote_code)
+        backend = make_backend(
+            model_dir,
+            compute["backend"],
+            dtype=compute["dtype"],
+            device=compute["device"],
+            batch_size=compute["batch_size"],
+            tensor_parallel_size=compute["tensor_parallel_size"],
+            max_model_len=compute["max_model_len"],
+            trust_remote_code=trust_remote_code,
+        )
         backend_name = backend.name
         prompts = render_chat(backend.tokenizer, [B.messages_for(benchmark_id, item, spec) for item in todo])
-        backend.generate(prompts, params, max_prompt_tokens=max_prompt,
-                         on_result=lambda i, result: cache.add({"id": todo[i]["id"], **result}))
+        backend.generate(
+            prompts,
+            params,
+            max_prompt_tokens=max_prompt,
+            on_result=lambda i, result: cache.add({"id": todo[i]["id"], **result}),
+        )
     rows = [cache.rows[item["id"]] for item in items]
     write_jsonl_atomic(out, rows)
-    write_json_atomic(sidecar(out), prov.block(benchmark=benchmark_id, backend=backend_name, n=len(rows),
-                                               generated_tokens=sum(r["n_tokens"] for r in rows)))
+    write_json_atomic(
+        sidecar(out),
+        prov.block(
+            benchmark=benchmark_id, backend=backend_name, n=len(rows), generated_tokens=sum(r["n_tokens"] for r in rows)
+        ),
+    )
 
 
 def _generations(path: Path, items: list[dict]) -> dict[str, dict]:
@@ -99,42 +128,93 @@ def _generations(path: Path, items: list[dict]) -> dict[str, dict]:
     return rows
 
 
-def write_score(out: Path, experiment: str, benchmark_id: str, per_item: list[dict], metrics: dict[str, Any],
-                prov: Provenance, **extra: Any) -> None:
+def write_score(
+    out: Path,
+    experiment: str,
+    benchmark_id: str,
+    per_item: list[dict],
+    metrics: dict[str, Any],
+    prov: Provenance,
+    **extra: Any,
+) -> None:
     items_out = out.with_name(out.stem + ".items.jsonl")
     write_jsonl_atomic(items_out, per_item)
-    write_json_atomic(out, {"experiment": experiment, "benchmark": benchmark_id, "metrics": metrics,
-                            "items_file": str(items_out), **extra, "provenance": prov.block()})
+    write_json_atomic(
+        out,
+        {
+            "experiment": experiment,
+            "benchmark": benchmark_id,
+            "metrics": metrics,
+            "items_file": str(items_out),
+            **extra,
+            "provenance": prov.block(),
+        },
+    )
 
 
-def score_generations(experiment: str, benchmark_id: str, items_path: Path, generations_path: Path, spec: dict,
-                      evaluation: dict, seed: int, out: Path) -> None:
+def score_generations(
+    experiment: str,
+    benchmark_id: str,
+    items_path: Path,
+    generations_path: Path,
+    spec: dict,
+    evaluation: dict,
+    seed: int,
+    out: Path,
+) -> None:
     bench = B.BENCHMARKS[benchmark_id]
-    prov = Provenance("score", inputs={"items": items_path, "generations": generations_path},
-                      config={"benchmark": spec, "evaluation": evaluation}, seed=seed)
+    prov = Provenance(
+        "score",
+        inputs={"items": items_path, "generations": generations_path},
+        config={"benchmark": spec, "evaluation": evaluation},
+        seed=seed,
+    )
     items = B.read_items(items_path)
     generations = _generations(generations_path, items)
     resamples = evaluation["bootstrap_resamples"]
     if bench.kind == "libra":
-        per_item, metrics = B.score_libra(benchmark_id, items, generations, spec, evaluation["libra_scoring"],
-                                          resamples, seed)
+        per_item, metrics = B.score_libra(
+            benchmark_id, items, generations, spec, evaluation["libra_scoring"], resamples, seed
+        )
     elif bench.kind == "flores":
-        per_item, metrics = B.score_flores(benchmark_id, items, generations, evaluation["flores_lemmatize"],
-                                           resamples, seed)
+        per_item, metrics = B.score_flores(
+            benchmark_id, items, generations, evaluation["flores_lemmatize"], resamples, seed
+        )
     else:
         raise RualignError(f"{benchmark_id}: scored by its own step (arena: judge; mmlu: log-likelihood)")
     write_score(out, experiment, benchmark_id, per_item, metrics, prov, standin=spec.get("standin", False))
 
 
-def score_mmlu(experiment: str, benchmark_id: str, items_path: Path, model_dir: Path, spec: dict, compute: dict,
-               evaluation: dict, seed: int, out: Path, trust_remote_code: bool = False) -> None:
+def score_mmlu(
+    experiment: str,
+    benchmark_id: str,
+    items_path: Path,
+    model_dir: Path,
+    spec: dict,
+    compute: dict,
+    evaluation: dict,
+    seed: int,
+    out: Path,
+    trust_remote_code: bool = False,
+) -> None:
     """Zero-shot accuracy: the likeliest of the letters A-D as the next token after the prompt."""
-    prov = Provenance("score_mmlu", inputs={"items": items_path, "model": model_dir},
-                      config={"benchmark": spec, "compute": compute}, seed=seed)
+    prov = Provenance(
+        "score_mmlu",
+        inputs={"items": items_path, "model": model_dir},
+        config={"benchmark": spec, "compute": compute},
+        seed=seed,
+    )
     items = B.read_items(items_path)
-    backend = make_backend(model_dir, compute["backend"], dtype=compute["dtype"], device=compute["device"],
-                           batch_size=compute["batch_size"], tensor_parallel_size=compute["tensor_parallel_size"],
-                           max_model_len=compute["max_model_len"], trust_remote_code=trust_remote_code)
+    backend = make_backend(
+        model_dir,
+        compute["backend"],
+        dtype=compute["dtype"],
+        device=compute["device"],
+        batch_size=compute["batch_size"],
+        tensor_parallel_size=compute["tensor_parallel_size"],
+        max_model_len=compute["max_model_len"],
+        trust_remote_code=trust_remote_code,
+    )
     prompts = render_chat(backend.tokenizer, [B.mmlu_messages(item, spec["language"]) for item in items])
     logprobs = backend.next_token_logprobs(prompts, B.MMLU_LETTERS)
     per_item, metrics = B.score_mmlu(benchmark_id, items, logprobs, evaluation["bootstrap_resamples"], seed)

@@ -42,14 +42,20 @@ def truncate_middle(ids: list[int], max_tokens: int) -> list[int]:
     if max_tokens <= 0 or len(ids) <= max_tokens:
         return ids
     head = max_tokens // 2
-    return ids[:head] + ids[len(ids) - (max_tokens - head):]
+    return ids[:head] + ids[len(ids) - (max_tokens - head) :]
 
 
 class TransformersBackend:
     name = "transformers"
 
-    def __init__(self, model_dir: str | Path, dtype: str = "float32", device: str = "cpu",
-                 batch_size: int = 8, trust_remote_code: bool = False):
+    def __init__(
+        self,
+        model_dir: str | Path,
+        dtype: str = "float32",
+        device: str = "cpu",
+        batch_size: int = 8,
+        trust_remote_code: bool = False,
+    ):
         import torch
 
         self.torch = torch
@@ -70,12 +76,17 @@ class TransformersBackend:
         """Yield (indices, padded batch) in order of length, for little padding."""
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
         for start in tqdm(range(0, len(order), self.batch_size), desc=desc, unit="batch"):
-            idx = order[start:start + self.batch_size]
+            idx = order[start : start + self.batch_size]
             batch = self.tokenizer.pad({"input_ids": [encoded[i] for i in idx]}, return_tensors="pt")
             yield idx, {k: v.to(self.device) for k, v in batch.items()}
 
-    def generate(self, prompts: Sequence[str], params: SamplingParams,
-                 max_prompt_tokens: int = 0, on_result: Callable[[int, dict], None] | None = None) -> list[dict[str, Any]]:
+    def generate(
+        self,
+        prompts: Sequence[str],
+        params: SamplingParams,
+        max_prompt_tokens: int = 0,
+        on_result: Callable[[int, dict], None] | None = None,
+    ) -> list[dict[str, Any]]:
         """Generate one completion per prompt; `on_result(i, result)` is called as each finishes."""
         torch = self.torch
         results: list[dict[str, Any] | None] = [None] * len(prompts)
@@ -87,12 +98,15 @@ class TransformersBackend:
             torch.manual_seed(params.seed + batch_no)
             with torch.no_grad():
                 out = self.model.generate(
-                    **batch, max_new_tokens=params.max_new_tokens, do_sample=sample,
+                    **batch,
+                    max_new_tokens=params.max_new_tokens,
+                    do_sample=sample,
                     temperature=params.temperature if sample else None,
-                    top_p=params.top_p if sample else None, top_k=None,
+                    top_p=params.top_p if sample else None,
+                    top_k=None,
                     pad_token_id=self.tokenizer.pad_token_id,
                 )
-            new_tokens = out[:, batch["input_ids"].shape[1]:]
+            new_tokens = out[:, batch["input_ids"].shape[1] :]
             for row, i in enumerate(idx):
                 ids = new_tokens[row].tolist()
                 stop = next((k for k, t in enumerate(ids) if t in eos_ids), None)
@@ -107,8 +121,9 @@ class TransformersBackend:
                     on_result(i, results[i])
         return results  # type: ignore[return-value]
 
-    def next_token_logprobs(self, prompts: Sequence[str], candidates: Sequence[str],
-                            max_prompt_tokens: int = 0) -> list[list[float]]:
+    def next_token_logprobs(
+        self, prompts: Sequence[str], candidates: Sequence[str], max_prompt_tokens: int = 0
+    ) -> list[list[float]]:
         """Log-probability of each candidate's first token right after each prompt."""
         torch = self.torch
         cand_ids = []
@@ -135,12 +150,24 @@ class VLLMBackend:
 
     name = "vllm"
 
-    def __init__(self, model_dir: str | Path, dtype: str = "bfloat16", tensor_parallel_size: int = 1,
-                 max_model_len: int | None = None, trust_remote_code: bool = False, **_: Any):
+    def __init__(
+        self,
+        model_dir: str | Path,
+        dtype: str = "bfloat16",
+        tensor_parallel_size: int = 1,
+        max_model_len: int | None = None,
+        trust_remote_code: bool = False,
+        **_: Any,
+    ):
         from vllm import LLM
 
-        self.llm = LLM(model=str(model_dir), dtype=dtype, tensor_parallel_size=tensor_parallel_size,
-                       max_model_len=max_model_len, trust_remote_code=trust_remote_code)
+        self.llm = LLM(
+            model=str(model_dir),
+            dtype=dtype,
+            tensor_parallel_size=tensor_parallel_size,
+            max_model_len=max_model_len,
+            trust_remote_code=trust_remote_code,
+        )
         self.tokenizer = self.llm.get_tokenizer()
 
     def count_tokens(self, text: str) -> int:
@@ -154,14 +181,19 @@ class VLLMBackend:
             truncate_middle(self.tokenizer(p, add_special_tokens=False)["input_ids"], max_prompt_tokens)
             for p in prompts
         ]
-        sampling = VSampling(max_tokens=params.max_new_tokens, temperature=params.temperature,
-                             top_p=params.top_p, seed=params.seed)
+        sampling = VSampling(
+            max_tokens=params.max_new_tokens, temperature=params.temperature, top_p=params.top_p, seed=params.seed
+        )
         outputs = self.llm.generate([TokensPrompt(prompt_token_ids=ids) for ids in encoded], sampling)
         results = []
         for i, out in enumerate(outputs):
             completion = out.outputs[0]
-            result = {"output": completion.text.strip(), "n_tokens": len(completion.token_ids),
-                      "prompt_tokens": len(encoded[i]), "finish_reason": completion.finish_reason}
+            result = {
+                "output": completion.text.strip(),
+                "n_tokens": len(completion.token_ids),
+                "prompt_tokens": len(encoded[i]),
+                "finish_reason": completion.finish_reason,
+            }
             results.append(result)
             if on_result:
                 on_result(i, result)

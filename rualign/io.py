@@ -79,9 +79,7 @@ def read_jsonl(path: str | Path, required: dict[str, type | tuple[type, ...]] | 
                 raise DataError(f"{path}:{lineno}: missing field '{field}'")
             if not isinstance(obj[field], expected) or (expected is int and isinstance(obj[field], bool)):
                 names = expected.__name__ if isinstance(expected, type) else " or ".join(t.__name__ for t in expected)
-                raise DataError(
-                    f"{path}:{lineno}: field '{field}' must be {names}, got {type(obj[field]).__name__}"
-                )
+                raise DataError(f"{path}:{lineno}: field '{field}' must be {names}, got {type(obj[field]).__name__}")
         rows.append(obj)
     return rows
 

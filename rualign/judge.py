@@ -91,28 +91,55 @@ def games(items: list[dict], answers: dict[str, str], references: dict[str, dict
     for item in items:
         for ref in sorted(references):
             model_answer, ref_answer = answers[item["id"]], references[ref][item["id"]]
-            out.append({"key": f"{item['id']}|{ref}|1", "question_id": item["id"], "reference": ref, "game": 1,
-                        "model_side": "B", "question": item["prompt"], "answer_a": ref_answer,
-                        "answer_b": model_answer})
-            out.append({"key": f"{item['id']}|{ref}|2", "question_id": item["id"], "reference": ref, "game": 2,
-                        "model_side": "A", "question": item["prompt"], "answer_a": model_answer,
-                        "answer_b": ref_answer})
+            out.append(
+                {
+                    "key": f"{item['id']}|{ref}|1",
+                    "question_id": item["id"],
+                    "reference": ref,
+                    "game": 1,
+                    "model_side": "B",
+                    "question": item["prompt"],
+                    "answer_a": ref_answer,
+                    "answer_b": model_answer,
+                }
+            )
+            out.append(
+                {
+                    "key": f"{item['id']}|{ref}|2",
+                    "question_id": item["id"],
+                    "reference": ref,
+                    "game": 2,
+                    "model_side": "A",
+                    "question": item["prompt"],
+                    "answer_a": model_answer,
+                    "answer_b": ref_answer,
+                }
+            )
     return out
 
 
 class OpenAIJudge:
     """Any OpenAI-compatible chat endpoint (vLLM's server, a hosted API). The key comes from the env."""
 
-    def __init__(self, base_url: str, model: str, api_key_env: str, max_new_tokens: int,
-                 max_concurrency: int, timeout_s: float, retries: int = 3):
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key_env: str,
+        max_new_tokens: int,
+        max_concurrency: int,
+        timeout_s: float,
+        retries: int = 3,
+    ):
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model, self.max_new_tokens, self.timeout_s = model, max_new_tokens, timeout_s
         self.max_concurrency, self.retries = max_concurrency, retries
         self._api_key = os.environ.get(api_key_env)  # never logged or written
 
     def _complete(self, messages: list[dict[str, str]]) -> str:
-        body = json.dumps({"model": self.model, "messages": messages, "temperature": 0,
-                           "max_tokens": self.max_new_tokens}).encode()
+        body = json.dumps(
+            {"model": self.model, "messages": messages, "temperature": 0, "max_tokens": self.max_new_tokens}
+        ).encode()
         headers = {"Content-Type": "application/json"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
@@ -124,7 +151,7 @@ class OpenAIJudge:
             except (urllib.error.URLError, TimeoutError, KeyError, json.JSONDecodeError) as err:
                 if attempt == self.retries - 1:
                     raise RualignError(f"judge endpoint {self.url}: {type(err).__name__}: {err}") from None
-                time.sleep(2 ** attempt)
+                time.sleep(2**attempt)
         raise AssertionError("unreachable")
 
     def judge(self, todo: list[dict], mode: str, on_result) -> None:
@@ -148,17 +175,30 @@ class LocalJudge:
     def judge(self, todo: list[dict], mode: str, on_result) -> None:
         from rualign.generation import SamplingParams, render_chat
 
-        prompts = render_chat(self.backend.tokenizer, [
-            judge_messages(g["question"], g["answer_a"], g["answer_b"], mode) for g in todo])
+        prompts = render_chat(
+            self.backend.tokenizer, [judge_messages(g["question"], g["answer_a"], g["answer_b"], mode) for g in todo]
+        )
         if mode == "logprobs":
-            for game, (lp_a, lp_b) in zip(todo, self.backend.next_token_logprobs(
-                prompts, ["A", "B"], self.max_prompt_tokens), strict=True):
-                on_result(game, {"judgment": json.dumps({"logprob_A": lp_a, "logprob_B": lp_b}),
-                                 "margin": lp_a - lp_b, "label": None})
+            for game, (lp_a, lp_b) in zip(
+                todo, self.backend.next_token_logprobs(prompts, ["A", "B"], self.max_prompt_tokens), strict=True
+            ):
+                on_result(
+                    game,
+                    {
+                        "judgment": json.dumps({"logprob_A": lp_a, "logprob_B": lp_b}),
+                        "margin": lp_a - lp_b,
+                        "label": None,
+                    },
+                )
         else:
-            self.backend.generate(prompts, SamplingParams(max_new_tokens=self.max_new_tokens),
-                                  max_prompt_tokens=self.max_prompt_tokens, on_result=lambda i, r: on_result(todo[i], {"judgment": r["output"],
-                                                                             "label": parse_verdict(r["output"])}))
+            self.backend.generate(
+                prompts,
+                SamplingParams(max_new_tokens=self.max_new_tokens),
+                max_prompt_tokens=self.max_prompt_tokens,
+                on_result=lambda i, r: on_result(
+                    todo[i], {"judgment": r["output"], "label": parse_verdict(r["output"])}
+                ),
+            )
 
 
 def calibrate_margins(rows: list[dict]) -> list[dict]:
@@ -168,14 +208,23 @@ def calibrate_margins(rows: list[dict]) -> list[dict]:
     for row in rows:
         margin = row["margin"] - bias
         label = "A>B" if margin > 0 else "B>A" if margin < 0 else "A=B"
-        calibrated.append({**row, "position_bias": bias, "label": label,
-                           "outcome": outcome_for_model(label, row["model_side"])})
+        calibrated.append(
+            {**row, "position_bias": bias, "label": label, "outcome": outcome_for_model(label, row["model_side"])}
+        )
     return calibrated
 
 
-def run_judge(items_path: Path, answers_path: Path, generated_references: dict[str, Path], judge_cfg: dict,
-              compute: dict, judge_model_dir: Path | None, out: Path, cache_dir: Path,
-              trust_remote_code: bool = False) -> None:
+def run_judge(
+    items_path: Path,
+    answers_path: Path,
+    generated_references: dict[str, Path],
+    judge_cfg: dict,
+    compute: dict,
+    judge_model_dir: Path | None,
+    out: Path,
+    cache_dir: Path,
+    trust_remote_code: bool = False,
+) -> None:
     items = read_jsonl(items_path, required={"id": str, "prompt": str, "references": dict})
     answers = {row["id"]: row["output"] for row in read_jsonl(answers_path, required={"id": str, "output": str})}
     references: dict[str, dict[str, str]] = {}
@@ -188,8 +237,11 @@ def run_judge(items_path: Path, answers_path: Path, generated_references: dict[s
         missing = [item["id"] for item in items if item["id"] not in table]
         if missing:
             raise RualignError(f"arena: {name} lack {len(missing)} question(s), e.g. {missing[:3]}")
-    inputs: dict[str, Any] = {"items": items_path, "answers": answers_path,
-                              **{f"reference:{k}": v for k, v in generated_references.items()}}
+    inputs: dict[str, Any] = {
+        "items": items_path,
+        "answers": answers_path,
+        **{f"reference:{k}": v for k, v in generated_references.items()},
+    }
     if judge_model_dir:
         inputs["judge_model"] = judge_model_dir
     safe_cfg = {k: v for k, v in judge_cfg.items()}  # holds the env var *name*, never the key
@@ -203,20 +255,35 @@ def run_judge(items_path: Path, answers_path: Path, generated_references: dict[s
     log.info("arena: %d games, %d cached, %d to judge", len(all_games), len(all_games) - len(todo), len(todo))
     if todo:
         if judge_cfg["backend"] == "openai":
-            judge = OpenAIJudge(judge_cfg["base_url"], judge_cfg["model"], judge_cfg["api_key_env"],
-                                judge_cfg["max_new_tokens"], judge_cfg["max_concurrency"], judge_cfg["timeout_s"])
+            judge = OpenAIJudge(
+                judge_cfg["base_url"],
+                judge_cfg["model"],
+                judge_cfg["api_key_env"],
+                judge_cfg["max_new_tokens"],
+                judge_cfg["max_concurrency"],
+                judge_cfg["timeout_s"],
+            )
         else:
             from rualign.generation import make_backend
 
-            backend = make_backend(judge_model_dir, compute["backend"], dtype=compute["dtype"],
-                                   device=compute["device"], batch_size=compute["batch_size"],
-                                   tensor_parallel_size=judge_cfg["tensor_parallel_size"],
-                                   max_model_len=compute["max_model_len"], trust_remote_code=trust_remote_code)
+            backend = make_backend(
+                judge_model_dir,
+                compute["backend"],
+                dtype=compute["dtype"],
+                device=compute["device"],
+                batch_size=compute["batch_size"],
+                tensor_parallel_size=judge_cfg["tensor_parallel_size"],
+                max_model_len=compute["max_model_len"],
+                trust_remote_code=trust_remote_code,
+            )
             judge = LocalJudge(backend, judge_cfg["max_new_tokens"], judge_cfg["max_prompt_tokens"])
 
         def record(game: dict, result: dict) -> None:
-            cache.add({k: game[k] for k in ("key", "question_id", "reference", "game", "model_side")}
-                      | result | {"outcome": outcome_for_model(result["label"], game["model_side"])})
+            cache.add(
+                {k: game[k] for k in ("key", "question_id", "reference", "game", "model_side")}
+                | result
+                | {"outcome": outcome_for_model(result["label"], game["model_side"])}
+            )
 
         judge.judge(todo, judge_cfg["mode"], record)
     rows = [cache.rows[g["key"]] for g in all_games]
@@ -229,11 +296,16 @@ def run_judge(items_path: Path, answers_path: Path, generated_references: dict[s
 OUTCOME_VALUE = {"win": 1.0, "tie": 0.5, "loss": 0.0}
 
 
-def score_arena(experiment: str, judgments_path: Path, answers_path: Path, evaluation: dict, seed: int,
-                out: Path) -> None:
+def score_arena(
+    experiment: str, judgments_path: Path, answers_path: Path, evaluation: dict, seed: int, out: Path
+) -> None:
     """Win share over all valid comparisons (a tie counts half) and mean answer length in tokens."""
-    prov = Provenance("score_arena", inputs={"judgments": judgments_path, "answers": answers_path},
-                      config={"evaluation": evaluation}, seed=seed)
+    prov = Provenance(
+        "score_arena",
+        inputs={"judgments": judgments_path, "answers": answers_path},
+        config={"evaluation": evaluation},
+        seed=seed,
+    )
     judgments = read_jsonl(judgments_path, required={"question_id": str, "outcome": str})
     answers = read_jsonl(answers_path, required={"id": str, "n_tokens": int})
     counts = {k: sum(j["outcome"] == k for j in judgments) for k in ("win", "tie", "loss", "invalid")}
@@ -244,16 +316,24 @@ def score_arena(experiment: str, judgments_path: Path, answers_path: Path, evalu
     for j in valid:
         per_question.setdefault(j["question_id"], []).append(OUTCOME_VALUE[j["outcome"]])
     lengths = {a["id"]: a["n_tokens"] for a in answers}
-    per_item = [{"id": qid, "win_share": M.mean(v), "n_comparisons": len(v), "answer_tokens": lengths.get(qid)}
-                for qid, v in per_question.items()]
+    per_item = [
+        {"id": qid, "win_share": M.mean(v), "n_comparisons": len(v), "answer_tokens": lengths.get(qid)}
+        for qid, v in per_question.items()
+    ]
     resamples = evaluation["bootstrap_resamples"]
-    winrate: dict[str, Any] = {"value": M.mean([OUTCOME_VALUE[j["outcome"]] for j in valid]), "n": len(valid),
-                               **counts, "tie_weight": 0.5}
-    length: dict[str, Any] = {"value": M.mean([float(v) for v in lengths.values()]), "n": len(lengths),
-                              "unit": "tokens of the evaluated model's tokenizer"}
+    winrate: dict[str, Any] = {
+        "value": M.mean([OUTCOME_VALUE[j["outcome"]] for j in valid]),
+        "n": len(valid),
+        **counts,
+        "tie_weight": 0.5,
+    }
+    length: dict[str, Any] = {
+        "value": M.mean([float(v) for v in lengths.values()]),
+        "n": len(lengths),
+        "unit": "tokens of the evaluated model's tokenizer",
+    }
     if resamples:
         # Resample questions, not single comparisons: the comparisons of one question are correlated.
         winrate["ci95"] = list(M.bootstrap_ci([p["win_share"] for p in per_item], resamples, seed=seed))
         length["ci95"] = list(M.bootstrap_ci([float(v) for v in lengths.values()], resamples, seed=seed))
-    write_score(out, experiment, "ru_arena_hard", per_item,
-                {"judge_winrate": winrate, "answer_length": length}, prov)
+    write_score(out, experiment, "ru_arena_hard", per_item, {"judge_winrate": winrate, "answer_length": length}, prov)

@@ -76,16 +76,22 @@ def f1_libra(prediction: str, gold: str) -> float:
     return _token_f1(_normalize_libra(prediction), _normalize_libra(gold))
 
 
-_LIBRA_METRICS = {("llmtf", "em"): em_llmtf, ("llmtf", "f1"): f1_llmtf,
-                  ("libra", "em"): em_libra, ("libra", "f1"): f1_libra}
+_LIBRA_METRICS = {
+    ("llmtf", "em"): em_llmtf,
+    ("llmtf", "f1"): f1_llmtf,
+    ("libra", "em"): em_libra,
+    ("libra", "f1"): f1_libra,
+}
 
 
-def libra_sample_score(prediction: str, positives: Sequence[str], negatives: Sequence[str] | None,
-                       metric: str, scoring: str = "llmtf") -> float:
+def libra_sample_score(
+    prediction: str, positives: Sequence[str], negatives: Sequence[str] | None, metric: str, scoring: str = "llmtf"
+) -> float:
     """Score of one sample: max over positive outputs; LIBRA scoring also penalises negatives."""
     if (scoring, metric) not in _LIBRA_METRICS:
-        raise ValueError(f"unknown LIBRA scoring '{scoring}'/metric '{metric}' "
-                         "(scoring: llmtf or libra; metric: em or f1)")
+        raise ValueError(
+            f"unknown LIBRA scoring '{scoring}'/metric '{metric}' (scoring: llmtf or libra; metric: em or f1)"
+        )
     fn = _LIBRA_METRICS[(scoring, metric)]
     score = max((fn(prediction, gold) for gold in positives), default=0.0)
     if scoring == "libra" and negatives:
@@ -140,8 +146,9 @@ def accuracy(correct: Sequence[bool | int]) -> float:
     return mean([float(bool(c)) for c in correct])
 
 
-def bootstrap_ci(values: Sequence[float], n_resamples: int = 1000, confidence: float = 0.95,
-                 seed: int = 0) -> tuple[float, float]:
+def bootstrap_ci(
+    values: Sequence[float], n_resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
     """Percentile bootstrap interval of the mean (deterministic for a seed)."""
     data = np.asarray(values, dtype=float)
     if data.size == 0:

@@ -75,9 +75,7 @@ def materialize(spec: dict[str, Any], out_dir: str | Path, trust_remote_code: bo
         elif source == "hub":
             from huggingface_hub import snapshot_download
 
-            location = snapshot_download(
-                spec["repo_id"], revision=spec["revision"], allow_patterns=HUB_ALLOW_PATTERNS
-            )
+            location = snapshot_download(spec["repo_id"], revision=spec["revision"], allow_patterns=HUB_ALLOW_PATTERNS)
             facts.update(repo_id=spec["repo_id"], revision=spec["revision"])
         elif source == "path":
             location = spec["path"]
@@ -94,9 +92,7 @@ def materialize(spec: dict[str, Any], out_dir: str | Path, trust_remote_code: bo
         if spec.get("chat_template"):
             tokenizer.chat_template = Path(spec["chat_template"]).read_text(encoding="utf-8")
         if tokenizer.chat_template is None:
-            raise RualignError(
-                f"base model from {source} has no chat template: set base_model.chat_template"
-            )
+            raise RualignError(f"base model from {source} has no chat template: set base_model.chat_template")
         extra_eos = [tokenizer.convert_tokens_to_ids(t) for t in spec.get("extra_eos_tokens", [])]
         if extra_eos:
             eos = model.generation_config.eos_token_id

@@ -17,8 +17,21 @@ from rualign.io import sha256_path
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 TRACKED_PACKAGES = (
-    "rualign", "torch", "transformers", "tokenizers", "trl", "peft", "accelerate", "datasets",
-    "gguf", "snakemake", "rouge-score", "pymorphy3", "pymorphy3-dicts-ru", "numpy", "vllm",
+    "rualign",
+    "torch",
+    "transformers",
+    "tokenizers",
+    "trl",
+    "peft",
+    "accelerate",
+    "datasets",
+    "gguf",
+    "snakemake",
+    "rouge-score",
+    "pymorphy3",
+    "pymorphy3-dicts-ru",
+    "numpy",
+    "vllm",
 )
 
 
@@ -48,7 +61,9 @@ def code_version() -> dict[str, Any]:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         info.update(git_commit=commit, git_dirty=bool(dirty))
     except (OSError, subprocess.CalledProcessError):
@@ -59,8 +74,13 @@ def code_version() -> dict[str, Any]:
 class Provenance:
     """Collects a provenance block over a step's lifetime; `block()` closes it with the wall time."""
 
-    def __init__(self, step: str, inputs: dict[str, str | Path] | None = None,
-                 config: dict[str, Any] | None = None, seed: int | None = None):
+    def __init__(
+        self,
+        step: str,
+        inputs: dict[str, str | Path] | None = None,
+        config: dict[str, Any] | None = None,
+        seed: int | None = None,
+    ):
         self.step = step
         self.started = time.time()
         self.inputs = {name: str(path) for name, path in (inputs or {}).items()}
@@ -70,9 +90,7 @@ class Provenance:
     def block(self, **extra: Any) -> dict[str, Any]:
         return {
             "step": self.step,
-            "inputs": {
-                name: {"path": path, "sha256": sha256_path(path)} for name, path in self.inputs.items()
-            },
+            "inputs": {name: {"path": path, "sha256": sha256_path(path)} for name, path in self.inputs.items()},
             "config": self.config,
             "seed": self.seed,
             "code": code_version(),

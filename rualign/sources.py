@@ -39,9 +39,10 @@ def fetch_url(url: str, sha256: str | None) -> Path:
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with urllib.request.urlopen(url, timeout=60) as response, tempfile.NamedTemporaryFile(
-                dir=target.parent, delete=False
-            ) as tmp:
+            with (
+                urllib.request.urlopen(url, timeout=60) as response,
+                tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp,
+            ):
                 tmp.write(response.read())
         except OSError as err:
             raise RualignError(f"cannot download {url} ({err}); on an offline machine use the tiny scale") from None

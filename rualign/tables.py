@@ -11,8 +11,18 @@ from rualign.benchmarks import METRICS
 from rualign.io import DataError, RualignError, read_json, sha256_file, write_json_atomic, write_text_atomic
 from rualign.provenance import Provenance
 
-_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 def latex_escape(text: str) -> str:
@@ -56,13 +66,17 @@ def render_table(table: str, spec: dict[str, Any], scores: dict, published: dict
     if missing:
         raise RualignError(f"table {table}: no score for {missing[:3]}{' ...' if len(missing) > 3 else ''}")
     lines = [
-        r"\begin{table}[ht]", r"\centering", r"\small",
+        r"\begin{table}[ht]",
+        r"\centering",
+        r"\small",
         f"\\caption{{{latex_escape(spec['caption'])} (reproduced at scale \\texttt{{{spec['scale']}}})}}",
         f"\\label{{tab:{table}}}",
-        r"\begin{tabular}{l" + " rrr" * len(columns) + "}", r"\toprule",
+        r"\begin{tabular}{l" + " rrr" * len(columns) + "}",
+        r"\toprule",
         " & " + " & ".join(f"\\multicolumn{{3}}{{c}}{{{latex_escape(c)}}}" for c in columns) + r" \\",
         "".join(f"\\cmidrule(lr){{{2 + 3 * i}-{4 + 3 * i}}}" for i in range(len(columns))),
-        "Metric & " + " & ".join(["repr. & paper & $\\Delta$"] * len(columns)) + r" \\", r"\midrule",
+        "Metric & " + " & ".join(["repr. & paper & $\\Delta$"] * len(columns)) + r" \\",
+        r"\midrule",
     ]
     standins = set()
     for metric in metrics:
@@ -73,13 +87,18 @@ def render_table(table: str, spec: dict[str, Any], scores: dict, published: dict
             mark = "$^\\dagger$" if block["standin"] else ""
             if block["standin"]:
                 standins.add(METRICS[metric][1])
-            cells += [fmt(metric, value) + mark, fmt(metric, paper),
-                      fmt(metric, None if paper is None else value - paper, signed=True)]
+            cells += [
+                fmt(metric, value) + mark,
+                fmt(metric, paper),
+                fmt(metric, None if paper is None else value - paper, signed=True),
+            ]
         lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
-    notes = [f"Scale \\texttt{{{spec['scale']}}}: base model \\texttt{{{latex_escape(spec['base_model'])}}}, "
-             f"judge \\texttt{{{latex_escape(str(spec['judge']))}}}. Paper values: the thesis, table "
-             f"{latex_escape(table.removeprefix('table'))}."]
+    notes = [
+        f"Scale \\texttt{{{spec['scale']}}}: base model \\texttt{{{latex_escape(spec['base_model'])}}}, "
+        f"judge \\texttt{{{latex_escape(str(spec['judge']))}}}. Paper values: the thesis, table "
+        f"{latex_escape(table.removeprefix('table'))}."
+    ]
     if standins:
         notes.append("$^\\dagger$ Stand-in data, not the thesis's benchmark set (see data/SOURCES.md).")
     for column, assumptions in spec.get("assumptions", {}).items():
@@ -90,8 +109,11 @@ def render_table(table: str, spec: dict[str, Any], scores: dict, published: dict
 
 
 def make_table(table: str, spec: dict[str, Any], score_files: list[Path], published_path: Path, out: Path) -> None:
-    prov = Provenance("table", inputs={**{f"score{i}": p for i, p in enumerate(score_files)},
-                                       "published": published_path}, config=spec)
+    prov = Provenance(
+        "table",
+        inputs={**{f"score{i}": p for i, p in enumerate(score_files)}, "published": published_path},
+        config=spec,
+    )
     scores = collect_scores(score_files)
     text = render_table(table, spec, scores, load_published(published_path, table))
     write_text_atomic(out, text)

@@ -68,6 +68,11 @@ class Workflow:
     def resources(self, group: str) -> dict[str, Any]:
         return dict(self.config["resources"].get(group, {}))
 
+    def generation_spec(self, benchmark: str) -> dict[str, Any]:
+        """The part of a benchmark's config that shapes its answers (so other edits do not regenerate)."""
+        spec = self.config["benchmarks"][benchmark]
+        return {k: spec[k] for k in ("max_new_tokens", "max_prompt_tokens", "system_prompt") if k in spec}
+
     def model_spec(self, model: str) -> dict[str, Any]:
         return self.config["models"][model]
 
@@ -118,7 +123,7 @@ class Workflow:
         )
 
     def judge_model_arg(self, wildcards, input) -> str:  # noqa: A002
-        return f"--judge-model-dir {input.judge_model}" if "judge_model" in input.keys() else ""
+        return f"--judge-model-dir {input.judge_model}" if "judge_model" in input.keys() else ""  # noqa: SIM118 (Namedlist)
 
     def unknown_table(self, wildcards) -> list[str]:
         """Input function of the catch-all table rule: fail while planning, naming the known tables."""
@@ -134,9 +139,7 @@ class Workflow:
         spec["scale"] = self.config["scale"]
         spec["base_model"] = self.config["base_model"]
         spec["judge"] = self.config["judge"].get("model")
-        spec["assumptions"] = {
-            column: self.config["experiments"][column]["assumptions"] for column in spec["columns"]
-        }
+        spec["assumptions"] = {column: self.config["experiments"][column]["assumptions"] for column in spec["columns"]}
         return spec
 
     def table_scores(self, table: str) -> list[str]:

@@ -16,7 +16,7 @@ rule generate:
     resources:
         **RUALIGN.resources("generate"),
     params:
-        spec=lambda w: RUALIGN.json(CFG["benchmarks"][w.generative]),
+        spec=lambda w: RUALIGN.json(RUALIGN.generation_spec(w.generative)),
         compute=RUALIGN.json(CFG["compute"]),
         seed=CFG["seed"],
         trust=RUALIGN.trust_flag,
@@ -43,7 +43,7 @@ rule generate_reference:
     resources:
         **RUALIGN.resources("generate"),
     params:
-        spec=RUALIGN.json(CFG["benchmarks"]["ru_arena_hard"]),
+        spec=RUALIGN.json(RUALIGN.generation_spec("ru_arena_hard")),
         compute=RUALIGN.json(CFG["compute"]),
         seed=CFG["seed"],
         trust=RUALIGN.trust_flag,

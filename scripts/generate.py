@@ -22,8 +22,17 @@ def main() -> None:
     parser.add_argument("--trust-remote-code", action="store_true")
     args = parser.parse_args()
     cli_utils.setup(args.threads)
-    generate_answers(args.benchmark, args.items, args.model_dir, args.spec, args.compute, args.seed,
-                     args.out, args.cache_dir, args.trust_remote_code)
+    generate_answers(
+        args.benchmark,
+        args.items,
+        args.model_dir,
+        args.spec,
+        args.compute,
+        args.seed,
+        args.out,
+        args.cache_dir,
+        args.trust_remote_code,
+    )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--items", type=Path, required=True, help="results/benchmarks/ru_arena_hard.jsonl")
     parser.add_argument("--answers", type=Path, required=True, help="the evaluated model's answers")
-    parser.add_argument("--reference", type=reference_arg, action="append", default=[],
-                        help="NAME=answers.jsonl of a generated reference model (repeatable)")
+    parser.add_argument(
+        "--reference",
+        type=reference_arg,
+        action="append",
+        default=[],
+        help="NAME=answers.jsonl of a generated reference model (repeatable)",
+    )
     parser.add_argument("--judge", type=cli_utils.json_arg, required=True, help="config 'judge' (JSON)")
     parser.add_argument("--compute", type=cli_utils.json_arg, required=True, help="config 'compute' (JSON)")
     parser.add_argument("--judge-model-dir", type=Path, default=None, help="local judge model folder")
@@ -32,8 +37,17 @@ def main() -> None:
     cli_utils.setup(args.threads)
     if args.judge["backend"] == "local" and args.judge_model_dir is None:
         parser.error("a local judge needs --judge-model-dir")
-    run_judge(args.items, args.answers, dict(args.reference), args.judge, args.compute, args.judge_model_dir,
-              args.out, args.cache_dir, args.trust_remote_code)
+    run_judge(
+        args.items,
+        args.answers,
+        dict(args.reference),
+        args.judge,
+        args.compute,
+        args.judge_model_dir,
+        args.out,
+        args.cache_dir,
+        args.trust_remote_code,
+    )
 
 
 if __name__ == "__main__":

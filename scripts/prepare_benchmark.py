@@ -15,7 +15,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="folder that relative data paths start from")
-    parser.add_argument("--tokenizer-dir", type=Path, default=None, help="model folder whose tokenizer measures lengths")
+    parser.add_argument(
+        "--tokenizer-dir", type=Path, default=None, help="model folder whose tokenizer measures lengths"
+    )
     args = parser.parse_args()
     cli_utils.setup()
     prepare_benchmark(args.benchmark, args.spec, args.root, args.seed, args.out, args.tokenizer_dir)

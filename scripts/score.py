@@ -28,18 +28,37 @@ def main() -> None:
     cli_utils.setup(args.threads)
     kind = BENCHMARKS[args.benchmark].kind
     required = {"arena": ("judgments", "generations"), "mmlu": ("items", "model_dir")}.get(
-        kind, ("items", "generations"))
+        kind, ("items", "generations")
+    )
     missing = [f"--{name.replace('_', '-')}" for name in required if getattr(args, name) is None]
     if missing:
         parser.error(f"{args.benchmark} needs {' '.join(missing)}")
     if kind == "arena":
         score_arena(args.experiment, args.judgments, args.generations, args.evaluation, args.seed, args.out)
     elif kind == "mmlu":
-        score_mmlu(args.experiment, args.benchmark, args.items, args.model_dir, args.spec, args.compute,
-                   args.evaluation, args.seed, args.out, args.trust_remote_code)
+        score_mmlu(
+            args.experiment,
+            args.benchmark,
+            args.items,
+            args.model_dir,
+            args.spec,
+            args.compute,
+            args.evaluation,
+            args.seed,
+            args.out,
+            args.trust_remote_code,
+        )
     else:
-        score_generations(args.experiment, args.benchmark, args.items, args.generations, args.spec,
-                          args.evaluation, args.seed, args.out)
+        score_generations(
+            args.experiment,
+            args.benchmark,
+            args.items,
+            args.generations,
+            args.spec,
+            args.evaluation,
+            args.seed,
+            args.out,
+        )
 
 
 if __name__ == "__main__":

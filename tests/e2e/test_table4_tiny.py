@@ -54,7 +54,9 @@ def test_score_files_carry_values_ci_and_provenance(run: Path):
 
 
 def test_arena_judged_every_reference_in_both_orders(run: Path):
-    rows = [json.loads(line) for line in (run / "results/judgments/baseline/ru_arena_hard.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(line) for line in (run / "results/judgments/baseline/ru_arena_hard.jsonl").read_text().splitlines()
+    ]
     refs = {r["reference"] for r in rows}
     assert refs == {"gigachat_max_26.20_uncen", "gpt-4o-mini", "gpt-4-1106-preview", "Qwen2.5-32B-Instruct"}
     assert len(rows) == 3 * len(refs) * 2

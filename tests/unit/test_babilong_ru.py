@@ -43,7 +43,8 @@ def test_question_translations():
     assert translate_question("What is the office east of?") == "К востоку от чего находится офис?"
     assert translate_question("Who did Julie give the apple to?") == "Кому Юлия дала яблоко?"
     assert translate_question("Where was the milk before the garden?") == (
-        "Где находилось молоко перед тем, как оказалось в саду?")
+        "Где находилось молоко перед тем, как оказалось в саду?"
+    )
     assert translate_answer("bedroom") == "спальня"
 
 

@@ -16,8 +16,9 @@ def _answer(qid, text):
 
 
 def test_arena_keeps_questions_answered_by_every_reference(tmp_path):
-    questions = _jsonl(tmp_path / "q.jsonl", [{"question_id": i, "turns": [{"content": f"вопрос {i}"}]}
-                                              for i in (1, 2, 3)])
+    questions = _jsonl(
+        tmp_path / "q.jsonl", [{"question_id": i, "turns": [{"content": f"вопрос {i}"}]} for i in (1, 2, 3)]
+    )
     ref_a = _jsonl(tmp_path / "a.jsonl", [_answer(1, "a1"), _answer(2, "a2"), _answer(3, "a3")])
     ref_b = _jsonl(tmp_path / "b.jsonl", [_answer(1, "b1"), _answer(3, "b3")])
     spec = {"questions": questions, "reference_answers": {"A": ref_a, "B": ref_b}, "limit": 0}
@@ -35,10 +36,17 @@ def test_arena_reference_with_wrong_schema_names_the_line(tmp_path):
 
 
 def test_mmlu_accepts_both_schemas_and_letter_answers(tmp_path):
-    rows = [{"subject": "s", "question": "q1", "choice0": "a", "choice1": "b", "choice2": "c", "choice3": "d",
-             "answer": 2},
-            {"subject": "s", "question_ru": "в2", "choices_ru": ["а", "б", "в", "г"], "question_en": "q2",
-             "choices_en": ["a", "b", "c", "d"], "answer": "D"}]
+    rows = [
+        {"subject": "s", "question": "q1", "choice0": "a", "choice1": "b", "choice2": "c", "choice3": "d", "answer": 2},
+        {
+            "subject": "s",
+            "question_ru": "в2",
+            "choices_ru": ["а", "б", "в", "г"],
+            "question_en": "q2",
+            "choices_en": ["a", "b", "c", "d"],
+            "answer": "D",
+        },
+    ]
     spec = {"data": _jsonl(tmp_path / "m.jsonl", rows), "language": "ru", "limit": 0}
     items = sorted(B.prepare_mmlu(spec, tmp_path, seed=1), key=lambda i: i["id"])
     assert items[0]["answer"] == 2 and items[0]["choices"] == ["a", "b", "c", "d"]
@@ -52,30 +60,41 @@ def test_mmlu_bad_answer(tmp_path):
 
 
 def test_mmlu_shuffle_is_seeded(tmp_path):
-    rows = [{"question": f"q{i}", "choice0": "a", "choice1": "b", "choice2": "c", "choice3": "d", "answer": 0}
-            for i in range(20)]
+    rows = [
+        {"question": f"q{i}", "choice0": "a", "choice1": "b", "choice2": "c", "choice3": "d", "answer": 0}
+        for i in range(20)
+    ]
     spec = {"data": _jsonl(tmp_path / "m.jsonl", rows), "language": "en", "limit": 5}
     assert B.prepare_mmlu(spec, tmp_path, 1) == B.prepare_mmlu(spec, tmp_path, 1)
     assert B.prepare_mmlu(spec, tmp_path, 1) != B.prepare_mmlu(spec, tmp_path, 2)
 
 
 def _libra_rows():
-    return [{"length": length, "context": f"c{k}", "input": "i", "positive_outputs": ["o"]}
-            for length in ("4k", "8k", "64k") for k in range(3)]
+    return [
+        {"length": length, "context": f"c{k}", "input": "i", "positive_outputs": ["o"]}
+        for length in ("4k", "8k", "64k")
+        for k in range(3)
+    ]
 
 
 def test_libra_keeps_configured_lengths_and_limits_per_length(tmp_path):
-    spec = {"data": _jsonl(tmp_path / "l.jsonl", _libra_rows()), "lengths": {"4k": 4096, "8k": 8192},
-            "limit": 2, "build": None}
+    spec = {
+        "data": _jsonl(tmp_path / "l.jsonl", _libra_rows()),
+        "lengths": {"4k": 4096, "8k": 8192},
+        "limit": 2,
+        "build": None,
+    }
     items = B.prepare_libra(B.BENCHMARKS["babilong_qa1"], spec, tmp_path, seed=0)
     assert [(i["length"], i["context"]) for i in items] == [("4k", "c0"), ("4k", "c1"), ("8k", "c0"), ("8k", "c1")]
     assert len({i["id"] for i in items}) == 4
 
 
 def test_libra_score_is_mean_over_lengths_and_missing_length_counts_zero():
-    items = [{"id": "a", "length": "4k", "positive_outputs": ["сад"], "negative_outputs": []},
-             {"id": "b", "length": "4k", "positive_outputs": ["кухня"], "negative_outputs": []},
-             {"id": "c", "length": "8k", "positive_outputs": ["сад"], "negative_outputs": []}]
+    items = [
+        {"id": "a", "length": "4k", "positive_outputs": ["сад"], "negative_outputs": []},
+        {"id": "b", "length": "4k", "positive_outputs": ["кухня"], "negative_outputs": []},
+        {"id": "c", "length": "8k", "positive_outputs": ["сад"], "negative_outputs": []},
+    ]
     generations = {"a": {"output": "В саду."}, "b": {"output": "Сад"}, "c": {"output": "сад"}}
     spec = {"lengths": {"4k": 1, "8k": 2, "16k": 3}}
     per_item, metrics = B.score_libra("babilong_qa1", items, generations, spec, "llmtf", 0, 0)

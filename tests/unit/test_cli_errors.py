@@ -8,18 +8,25 @@ from tests.workflow_helpers import ROOT
 
 
 def run_script(name, *args, cwd=ROOT):
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / name), *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / name), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_benchmark_jsonl_with_broken_line(tmp_path):
     data = tmp_path / "flores.jsonl"
-    data.write_text('{"id": 1, "sentence_eng_Latn": "a", "sentence_rus_Cyrl": "б"}\n{"id": 2, "sentence_eng\n',
-                    encoding="utf-8")
+    data.write_text(
+        '{"id": 1, "sentence_eng_Latn": "a", "sentence_rus_Cyrl": "б"}\n{"id": 2, "sentence_eng\n', encoding="utf-8"
+    )
     out = tmp_path / "out" / "flores_en_ru.jsonl"
     spec = {"data": {"path": str(data)}, "limit": 0, "max_new_tokens": 8}
-    result = run_script("prepare_benchmark.py", "--benchmark", "flores_en_ru", "--spec", json.dumps(spec),
-                        "--seed", 1, "--out", out)
+    result = run_script(
+        "prepare_benchmark.py", "--benchmark", "flores_en_ru", "--spec", json.dumps(spec), "--seed", 1, "--out", out
+    )
     assert result.returncode == 2
     assert f"error: {data}:2: not valid JSON" in result.stderr
     assert "Traceback" not in result.stderr
@@ -30,8 +37,17 @@ def test_benchmark_row_missing_field(tmp_path):
     data = tmp_path / "mmlu.jsonl"
     data.write_text('{"question": "q", "choice0": "a", "choice1": "b", "choice2": "c", "answer": 1}\n')
     spec = {"data": {"path": str(data)}, "language": "en", "limit": 0}
-    result = run_script("prepare_benchmark.py", "--benchmark", "enmmlu", "--spec", json.dumps(spec),
-                        "--seed", 1, "--out", tmp_path / "enmmlu.jsonl")
+    result = run_script(
+        "prepare_benchmark.py",
+        "--benchmark",
+        "enmmlu",
+        "--spec",
+        json.dumps(spec),
+        "--seed",
+        1,
+        "--out",
+        tmp_path / "enmmlu.jsonl",
+    )
     assert result.returncode == 2
     assert "mmlu data row 1: missing field 'choice3'" in result.stderr
 
@@ -43,11 +59,33 @@ def test_generation_with_model_folder_without_weights(tmp_path):
     items = tmp_path / "items.jsonl"
     items.write_text('{"id": "1", "source": "Hello", "reference": "Привет"}\n')
     out = tmp_path / "gen.jsonl"
-    compute = {"backend": "transformers", "dtype": "float32", "device": "cpu", "batch_size": 1,
-               "tensor_parallel_size": 1, "max_model_len": None}
-    result = run_script("generate.py", "--benchmark", "flores_en_ru", "--items", items, "--model-dir", model,
-                        "--spec", json.dumps({"max_new_tokens": 4}), "--compute", json.dumps(compute),
-                        "--seed", 1, "--out", out, "--cache-dir", tmp_path / "cache")
+    compute = {
+        "backend": "transformers",
+        "dtype": "float32",
+        "device": "cpu",
+        "batch_size": 1,
+        "tensor_parallel_size": 1,
+        "max_model_len": None,
+    }
+    result = run_script(
+        "generate.py",
+        "--benchmark",
+        "flores_en_ru",
+        "--items",
+        items,
+        "--model-dir",
+        model,
+        "--spec",
+        json.dumps({"max_new_tokens": 4}),
+        "--compute",
+        json.dumps(compute),
+        "--seed",
+        1,
+        "--out",
+        out,
+        "--cache-dir",
+        tmp_path / "cache",
+    )
     assert result.returncode == 2
     assert f"error: model folder {model} has no weights (*.safetensors)" in result.stderr
     assert not out.exists()

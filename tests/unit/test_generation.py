@@ -16,8 +16,13 @@ def backend(tiny_model_dir):
 
 
 def test_batched_greedy_equals_one_by_one(backend):
-    prompts = render_chat(backend.tokenizer, [[{"role": "user", "content": q}] for q in
-                                              ["Столица России?", "Сколько будет два плюс два?", "Привет! Как дела у тебя сегодня?"]])
+    prompts = render_chat(
+        backend.tokenizer,
+        [
+            [{"role": "user", "content": q}]
+            for q in ["Столица России?", "Сколько будет два плюс два?", "Привет! Как дела у тебя сегодня?"]
+        ],
+    )
     params = SamplingParams(max_new_tokens=12)
     batched = backend.generate(prompts, params)
     single = [backend.generate([p], params)[0] for p in prompts]

@@ -24,8 +24,12 @@ def test_parse_verdict(text, label):
 @pytest.mark.parametrize(
     ("label", "side", "outcome"),
     [
-        ("A>>B", "A", "win"), ("A>B", "B", "loss"), ("A=B", "A", "tie"),
-        ("B>A", "B", "win"), ("B>>A", "A", "loss"), (None, "A", "invalid"),
+        ("A>>B", "A", "win"),
+        ("A>B", "B", "loss"),
+        ("A=B", "A", "tie"),
+        ("B>A", "B", "win"),
+        ("B>>A", "A", "loss"),
+        (None, "A", "invalid"),
     ],
 )
 def test_outcome_for_model(label, side, outcome):
@@ -56,10 +60,15 @@ def test_score_arena_win_share_ties_half_and_invalid_excluded(tmp_path):
     judgments = tmp_path / "j.jsonl"
     answers = tmp_path / "a.jsonl"
     # q1: win, tie -> 0.75 ; q2: loss, invalid -> 0.0 ; overall over 3 valid = (1 + .5 + 0) / 3
-    _write(judgments, [
-        {"question_id": "q1", "outcome": "win"}, {"question_id": "q1", "outcome": "tie"},
-        {"question_id": "q2", "outcome": "loss"}, {"question_id": "q2", "outcome": "invalid"},
-    ])
+    _write(
+        judgments,
+        [
+            {"question_id": "q1", "outcome": "win"},
+            {"question_id": "q1", "outcome": "tie"},
+            {"question_id": "q2", "outcome": "loss"},
+            {"question_id": "q2", "outcome": "invalid"},
+        ],
+    )
     _write(answers, [{"id": "q1", "n_tokens": 10}, {"id": "q2", "n_tokens": 30}])
     out = tmp_path / "score.json"
     score_arena("exp", judgments, answers, {"bootstrap_resamples": 200}, 0, out)

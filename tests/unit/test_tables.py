@@ -33,8 +33,15 @@ def test_published_numbers_of_table4(root):
 def test_make_table_rows_values_and_deltas(tmp_path, root):
     metrics = {m: {"value": 0.5, "n": 10} for m in METRICS}
     files = [_score(tmp_path / "s.json", "baseline", metrics)]
-    spec = {"caption": "Metrics", "columns": ["baseline"], "metrics": list(METRICS), "scale": "tiny",
-            "base_model": "m", "judge": "j", "assumptions": {"baseline": ["beta = 2.0"]}}
+    spec = {
+        "caption": "Metrics",
+        "columns": ["baseline"],
+        "metrics": list(METRICS),
+        "scale": "tiny",
+        "base_model": "m",
+        "judge": "j",
+        "assumptions": {"baseline": ["beta = 2.0"]},
+    }
     out = tmp_path / "table4.tex"
     make_table("table4", spec, files, root / "paper/thesis_tables.yaml", out)
     tex = out.read_text(encoding="utf-8")
@@ -47,8 +54,14 @@ def test_make_table_rows_values_and_deltas(tmp_path, root):
 
 def test_standin_values_are_marked(tmp_path, root):
     files = [_score(tmp_path / "s.json", "baseline", {"rummlu": {"value": 0.25, "n": 4}}, standin=True)]
-    spec = {"caption": "c", "columns": ["baseline"], "metrics": ["rummlu"], "scale": "tiny",
-            "base_model": "m", "judge": "j"}
+    spec = {
+        "caption": "c",
+        "columns": ["baseline"],
+        "metrics": ["rummlu"],
+        "scale": "tiny",
+        "base_model": "m",
+        "judge": "j",
+    }
     make_table("table4", spec, files, root / "paper/thesis_tables.yaml", tmp_path / "t.tex")
     tex = (tmp_path / "t.tex").read_text()
     assert r"0.250$^\dagger$" in tex and "Stand-in data" in tex
@@ -56,8 +69,14 @@ def test_standin_values_are_marked(tmp_path, root):
 
 def test_missing_score_is_an_error_and_writes_nothing(tmp_path, root):
     files = [_score(tmp_path / "s.json", "baseline", {"rummlu": {"value": 0.25, "n": 4}})]
-    spec = {"caption": "c", "columns": ["baseline"], "metrics": ["rummlu", "enmmlu"], "scale": "tiny",
-            "base_model": "m", "judge": "j"}
+    spec = {
+        "caption": "c",
+        "columns": ["baseline"],
+        "metrics": ["rummlu", "enmmlu"],
+        "scale": "tiny",
+        "base_model": "m",
+        "judge": "j",
+    }
     with pytest.raises(RualignError, match="no score for"):
         make_table("table4", spec, files, root / "paper/thesis_tables.yaml", tmp_path / "t.tex")
     assert not (tmp_path / "t.tex").exists()
@@ -68,4 +87,6 @@ def test_index_lists_tables_with_checksums(tmp_path):
     table.write_text("x")
     make_index([table], tmp_path / "all")
     assert (tmp_path / "all").read_text().split() == [
-        "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881", str(table)]
+        "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881",
+        str(table),
+    ]

@@ -44,7 +44,9 @@ def test_unknown_table_names_the_known_ones():
 
 @pytest.mark.parametrize("scale", ["paper"])
 def test_paper_scale_plans_the_same_dag(scale):
-    result = snakemake(ROOT, "-n", "--cores", "1", "results/tables/table4.tex", "--forceall", "--config", f"scale={scale}")
+    result = snakemake(
+        ROOT, "-n", "--cores", "1", "results/tables/table4.tex", "--forceall", "--config", f"scale={scale}"
+    )
     assert result.returncode == 0, result.stderr
     jobs = planned_jobs(result.stdout)
     assert jobs["generate"] == 9 and jobs["judge_arena"] == 1
