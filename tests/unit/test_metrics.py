@@ -102,6 +102,6 @@ def test_bootstrap_ci_deterministic_and_sane():
     values = [0.0, 1.0] * 10
     lo, hi = M.bootstrap_ci(values, n_resamples=500, seed=3)
     assert (lo, hi) == M.bootstrap_ci(values, n_resamples=500, seed=3)
-    assert lo < 0.5 < hi and 0.0 <= lo and hi <= 1.0
+    assert lo < 0.5 < hi and lo >= 0.0 and hi <= 1.0
     assert M.bootstrap_ci([0.7], seed=1) == (0.7, 0.7)
     assert M.bootstrap_ci([1.0, 1.0, 1.0]) == (1.0, 1.0)
