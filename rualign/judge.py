@@ -58,6 +58,12 @@ JUDGE_USER_TEMPLATE = (
     "<|Начало ответа ассистента A|>\n{answer_a}\n<|Конец ответа ассистента A|>\n\n"
     "<|Начало ответа ассистента B|>\n{answer_b}\n<|Конец ответа ассистента B|>"
 )
+# Logprob mode serves small local judges: a compact instruction keeps CPU prompts short.
+LOGPROB_SYSTEM_PROMPT = (
+    "Ты беспристрастный судья. Сравни ответы ассистентов A и B на запрос пользователя: какой точнее, "
+    "полезнее и лучше следует запросу (и написан по-русски, если запрос русский). Порядок и длина ответов "
+    "не важны."
+)
 LOGPROB_SUFFIX = "\n\nКакой ответ лучше? Напиши одну букву: A или B."
 VERDICT_RE = re.compile(r"\[\[([AB<>=]+)\]\]")
 # Label -> which side won (None = tie).
@@ -81,8 +87,19 @@ def outcome_for_model(label: str | None, model_side: str) -> str:
 def judge_messages(question: str, answer_a: str, answer_b: str, mode: str) -> list[dict[str, str]]:
     user = JUDGE_USER_TEMPLATE.format(question=question, answer_a=answer_a, answer_b=answer_b)
     if mode == "logprobs":
-        user += LOGPROB_SUFFIX
+        return [
+            {"role": "system", "content": LOGPROB_SYSTEM_PROMPT},
+            {"role": "user", "content": user + LOGPROB_SUFFIX},
+        ]
     return [{"role": "system", "content": JUDGE_SYSTEM_PROMPT}, {"role": "user", "content": user}]
+
+
+def shorten(text: str, tokenizer, max_tokens: int) -> str:
+    """The first `max_tokens` tokens of an answer, marked as cut (0 = keep all)."""
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    if max_tokens <= 0 or len(ids) <= max_tokens:
+        return text
+    return tokenizer.decode(ids[:max_tokens]) + " […]"
 
 
 def games(items: list[dict], answers: dict[str, str], references: dict[str, dict[str, str]]) -> list[dict]:
@@ -169,19 +186,20 @@ class OpenAIJudge:
 class LocalJudge:
     """A catalogue model run in-process through a generation backend."""
 
-    def __init__(self, backend, max_new_tokens: int, max_prompt_tokens: int = 0):
-        self.backend, self.max_new_tokens, self.max_prompt_tokens = backend, max_new_tokens, max_prompt_tokens
+    def __init__(self, backend, max_new_tokens: int, max_answer_tokens: int = 0):
+        self.backend, self.max_new_tokens, self.max_answer_tokens = backend, max_new_tokens, max_answer_tokens
 
     def judge(self, todo: list[dict], mode: str, on_result) -> None:
         from rualign.generation import SamplingParams, render_chat
 
-        prompts = render_chat(
-            self.backend.tokenizer, [judge_messages(g["question"], g["answer_a"], g["answer_b"], mode) for g in todo]
-        )
+        tok, cap = self.backend.tokenizer, self.max_answer_tokens
+        messages = [
+            judge_messages(g["question"], shorten(g["answer_a"], tok, cap), shorten(g["answer_b"], tok, cap), mode)
+            for g in todo
+        ]
+        prompts = render_chat(tok, messages)
         if mode == "logprobs":
-            for game, (lp_a, lp_b) in zip(
-                todo, self.backend.next_token_logprobs(prompts, ["A", "B"], self.max_prompt_tokens), strict=True
-            ):
+            for game, (lp_a, lp_b) in zip(todo, self.backend.next_token_logprobs(prompts, ["A", "B"]), strict=True):
                 on_result(
                     game,
                     {
@@ -194,7 +212,6 @@ class LocalJudge:
             self.backend.generate(
                 prompts,
                 SamplingParams(max_new_tokens=self.max_new_tokens),
-                max_prompt_tokens=self.max_prompt_tokens,
                 on_result=lambda i, r: on_result(
                     todo[i], {"judgment": r["output"], "label": parse_verdict(r["output"])}
                 ),
@@ -276,7 +293,7 @@ def run_judge(
                 max_model_len=compute["max_model_len"],
                 trust_remote_code=trust_remote_code,
             )
-            judge = LocalJudge(backend, judge_cfg["max_new_tokens"], judge_cfg["max_prompt_tokens"])
+            judge = LocalJudge(backend, judge_cfg["max_new_tokens"], judge_cfg["max_answer_tokens"])
 
         def record(game: dict, result: dict) -> None:
             cache.add(

@@ -49,7 +49,23 @@ def test_games_swap_positions_for_every_reference():
 def test_logprob_prompt_asks_for_a_letter():
     messages = judge_messages("q", "a", "b", "logprobs")
     assert messages[-1]["content"].endswith("A или B.")
-    assert "[[A>>B]]" in messages[0]["content"]
+    assert "[[A>>B]]" not in messages[0]["content"]  # the compact instruction of logprob mode
+    assert "[[A>>B]]" in judge_messages("q", "a", "b", "generate")[0]["content"]
+
+
+def test_shorten_cuts_long_answers_only():
+    from rualign.judge import shorten
+
+    class WordTokenizer:
+        def __call__(self, text, add_special_tokens=False):
+            return {"input_ids": text.split()}
+
+        def decode(self, ids):
+            return " ".join(ids)
+
+    assert shorten("один два три", WordTokenizer(), 2) == "один два […]"
+    assert shorten("один два", WordTokenizer(), 2) == "один два"
+    assert shorten("один два три", WordTokenizer(), 0) == "один два три"
 
 
 def _write(path, rows):
