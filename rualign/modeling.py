@@ -76,7 +76,8 @@ def materialize(spec: dict[str, Any], out_dir: str | Path, trust_remote_code: bo
             from huggingface_hub import snapshot_download
 
             location = snapshot_download(spec["repo_id"], revision=spec["revision"], allow_patterns=HUB_ALLOW_PATTERNS)
-            facts.update(repo_id=spec["repo_id"], revision=spec["revision"])
+            # The snapshot folder is named by the commit the revision resolved to.
+            facts.update(repo_id=spec["repo_id"], revision=spec["revision"], resolved_commit=Path(location).name)
         elif source == "path":
             location = spec["path"]
             check_model_dir(location)
