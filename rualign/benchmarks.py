@@ -253,8 +253,12 @@ def prepare_flores(benchmark: Benchmark, spec: dict, root: Path) -> list[dict]:
     fields = {"en": "sentence_eng_Latn", "ru": "sentence_rus_Cyrl"}
     items = []
     for i, row in enumerate(rows, 1):
+        # FLORES-200 files name the sides sentence_<lang>; Darumeru's flores nests them as inputs.{en, ru}.
+        sides = row["inputs"] if isinstance(row.get("inputs"), dict) else {k: row.get(v) for k, v in fields.items()}
         try:
-            src, ref = row[fields[benchmark.source_lang]], row[fields[benchmark.target_lang]]
+            src, ref = sides[benchmark.source_lang], sides[benchmark.target_lang]
+            if src is None or ref is None:
+                raise KeyError(fields[benchmark.source_lang if src is None else benchmark.target_lang])
         except KeyError as err:
             raise DataError(f"{benchmark.id} data row {i}: missing field {err}") from None
         items.append({"id": str(row.get("id", i)), "source": src, "reference": ref})

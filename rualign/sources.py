@@ -51,6 +51,21 @@ def fetch_url(url: str, sha256: str | None) -> Path:
     return target
 
 
+def _load_hub(source: dict[str, Any], name: str | None) -> list[dict[str, Any]]:
+    import datasets
+
+    try:
+        dataset = datasets.load_dataset(
+            source["hub"], name, split=source.get("split", "test"), revision=source.get("revision")
+        )
+    except Exception as err:  # datasets raises many types; all mean "could not load this source"
+        raise RualignError(
+            f"cannot load hub dataset {source['hub']} ({name}, revision {source.get('revision')}): "
+            f"{type(err).__name__}: {err}"
+        ) from None
+    return [json.loads(json.dumps(row, default=str)) for row in dataset]
+
+
 def load_rows(source: dict[str, Any], root: str | Path) -> list[dict[str, Any]]:
     """Rows of a data source as plain dicts."""
     if "path" in source:
@@ -61,16 +76,8 @@ def load_rows(source: dict[str, Any], root: str | Path) -> list[dict[str, Any]]:
     if "url" in source:
         return _read_file(fetch_url(source["url"], source.get("sha256")))
     if "hub" in source:
-        import datasets
-
-        try:
-            dataset = datasets.load_dataset(
-                source["hub"], source.get("name"), split=source.get("split", "test"), revision=source.get("revision")
-            )
-        except Exception as err:  # datasets raises many types; all mean "could not load this source"
-            raise RualignError(
-                f"cannot load hub dataset {source['hub']} ({source.get('name')}, revision {source.get('revision')}): "
-                f"{type(err).__name__}: {err}"
-            ) from None
-        return [json.loads(json.dumps(row, default=str)) for row in dataset]
+        names = source.get("name")
+        if isinstance(names, list):  # one config per subject (NLPCoreTeam/mmlu_ru): concatenate, tag rows
+            return [{"subject": name, **row} for name in names for row in _load_hub(source, name)]
+        return _load_hub(source, names)
     raise RualignError(f"data source {source}: give path, url or hub")

@@ -132,3 +132,19 @@ def test_flores_score_of_identical_translation_is_one():
     items = [{"id": "1", "reference": "Теперь у нас есть четырёхмесячные мыши."}]
     _, metrics = B.score_flores("flores_en_ru", items, {"1": {"output": items[0]["reference"]}}, True, 0, 0)
     assert metrics["flores_en_ru"]["value"] == pytest.approx(1.0)
+
+
+def test_flores_accepts_darumeru_inputs(tmp_path):
+    rows = [{"inputs": {"en": "Hello.", "ru": "Привет."}}]
+    (item,) = B.prepare_flores(
+        B.BENCHMARKS["flores_ru_en"], {"data": _jsonl(tmp_path / "d.jsonl", rows), "limit": 0}, tmp_path
+    )
+    assert (item["source"], item["reference"]) == ("Привет.", "Hello.")
+
+
+def test_flores_missing_side_names_the_field(tmp_path):
+    rows = [{"sentence_eng_Latn": "Hello."}]
+    with pytest.raises(DataError, match="sentence_rus_Cyrl"):
+        B.prepare_flores(
+            B.BENCHMARKS["flores_en_ru"], {"data": _jsonl(tmp_path / "d.jsonl", rows), "limit": 0}, tmp_path
+        )

@@ -34,3 +34,18 @@ def test_json_list_and_dict_files(tmp_path):
     (tmp_path / "dict.json").write_text('{"p1": {"title": "t"}}')
     assert load_rows({"path": "list.json"}, tmp_path) == [{"instruction": "q"}]
     assert load_rows({"path": "dict.json"}, tmp_path) == [{"id": "p1", "title": "t"}]
+
+
+def test_hub_config_list_is_concatenated_with_subjects(tmp_path):
+    folder = tmp_path / "mmlu"
+    for subject in ("anatomy", "virology"):
+        (folder / subject).mkdir(parents=True)
+        (folder / subject / "test.jsonl").write_text(json.dumps({"question": subject, "answer": 1}) + "\n")
+    # Hub repos declare their configs in the README's YAML header; so does this offline copy.
+    configs = "".join(
+        f"- config_name: {s}\n  data_files:\n  - split: test\n    path: {s}/test.jsonl\n"
+        for s in ("anatomy", "virology")
+    )
+    (folder / "README.md").write_text(f"---\nconfigs:\n{configs}---\n")
+    rows = load_rows({"hub": str(folder), "name": ["anatomy", "virology"], "split": "test"}, tmp_path)
+    assert [(r["subject"], r["question"]) for r in rows] == [("anatomy", "anatomy"), ("virology", "virology")]
