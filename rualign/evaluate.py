@@ -6,16 +6,15 @@ provenance sidecar (`<output>.provenance.json`) for JSONL files.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
 from rualign import benchmarks as B
 from rualign.generation import SamplingParams, make_backend, render_chat
-from rualign.io import JsonlCache, RualignError, write_json_atomic, write_jsonl_atomic
+from rualign.io import JsonlCache, RualignError, cache_file, write_json_atomic, write_jsonl_atomic
 from rualign.provenance import Provenance
+from rualign.sources import local_paths
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +27,9 @@ def sidecar(path: str | Path) -> Path:
 def prepare_benchmark(
     benchmark_id: str, spec: dict, root: Path, seed: int, out: Path, tokenizer_dir: Path | None = None
 ) -> None:
-    prov = Provenance("prepare_benchmark", inputs=_source_paths(spec, root), config=spec, seed=seed)
+    prov = Provenance(
+        "prepare_benchmark", inputs={k: root / v for k, v in local_paths(spec).items()}, config=spec, seed=seed
+    )
     count_tokens = None
     if tokenizer_dir is not None:
         from rualign.modeling import load_tokenizer
@@ -42,28 +43,10 @@ def prepare_benchmark(
     log.info("%s: %d items -> %s", benchmark_id, len(items), out)
 
 
-def _source_paths(spec: Any, root: Path) -> dict[str, str]:
-    """Local files named anywhere in a benchmark spec (hashed into provenance)."""
-    found: dict[str, str] = {}
-
-    def walk(node: Any, where: str) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("path"), str):
-                found[where] = str(root / node["path"])
-            for key, value in node.items():
-                walk(value, f"{where}.{key}" if where else key)
-
-    walk(spec, "")
-    return found
-
-
-def cache_path(cache_dir: Path, model_dir: Path, params: dict[str, Any]) -> Path:
-    """A resumable cache file keyed by the model weights and the generation settings."""
-    weights = sorted(model_dir.glob("*.safetensors"))
-    key = hashlib.sha256(json.dumps(params, sort_keys=True).encode())
-    for w in weights:
-        key.update(f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}".encode())
-    return cache_dir / f"{key.hexdigest()[:16]}.jsonl"
+def generation_cache(cache_dir: Path, model_dir: Path, params: dict[str, Any]) -> Path:
+    """Resume cache keyed by the generation settings and the weights (name, size, mtime: cheap to read)."""
+    weights = [(w.name, w.stat().st_size, w.stat().st_mtime_ns) for w in sorted(model_dir.glob("*.safetensors"))]
+    return cache_file(cache_dir, params, weights)
 
 
 def generate_answers(
@@ -87,21 +70,12 @@ def generate_answers(
         config={"benchmark": spec, "compute": compute},
         seed=seed,
     )
-    cache = JsonlCache(cache_path(cache_dir, model_dir, {"benchmark": benchmark_id, "spec": spec, "seed": seed}))
+    cache = JsonlCache(generation_cache(cache_dir, model_dir, {"benchmark": benchmark_id, "spec": spec, "seed": seed}))
     todo = [item for item in items if item["id"] not in cache]
     log.info("%s: %d items, %d cached, %d to generate", benchmark_id, len(items), len(items) - len(todo), len(todo))
     backend_name = "(cached)"
     if todo:
-        backend = make_backend(
-            model_dir,
-            compute["backend"],
-            dtype=compute["dtype"],
-            device=compute["device"],
-            batch_size=compute["batch_size"],
-            tensor_parallel_size=compute["tensor_parallel_size"],
-            max_model_len=compute["max_model_len"],
-            trust_remote_code=trust_remote_code,
-        )
+        backend = make_backend(model_dir, compute, trust_remote_code)
         backend_name = backend.name
         prompts = render_chat(backend.tokenizer, [B.messages_for(benchmark_id, item, spec) for item in todo])
         backend.generate(
@@ -205,16 +179,7 @@ def score_mmlu(
         seed=seed,
     )
     items = B.read_items(items_path)
-    backend = make_backend(
-        model_dir,
-        compute["backend"],
-        dtype=compute["dtype"],
-        device=compute["device"],
-        batch_size=compute["batch_size"],
-        tensor_parallel_size=compute["tensor_parallel_size"],
-        max_model_len=compute["max_model_len"],
-        trust_remote_code=trust_remote_code,
-    )
+    backend = make_backend(model_dir, compute, trust_remote_code)
     prompts = render_chat(backend.tokenizer, [B.mmlu_messages(item, spec["language"]) for item in items])
     logprobs = backend.next_token_logprobs(prompts, B.MMLU_LETTERS)
     per_item, metrics = B.score_mmlu(benchmark_id, items, logprobs, evaluation["bootstrap_resamples"], seed)

@@ -157,7 +157,6 @@ class VLLMBackend:
         tensor_parallel_size: int = 1,
         max_model_len: int | None = None,
         trust_remote_code: bool = False,
-        **_: Any,
     ):
         from vllm import LLM
 
@@ -221,19 +220,35 @@ def cuda_available() -> bool:
         return False
 
 
-def make_backend(model_dir: str | Path, backend: str = "auto", **kwargs: Any):
-    """Build a generation backend: 'transformers', 'vllm', or 'auto' (vLLM if usable)."""
+def make_backend(
+    model_dir: str | Path,
+    compute: dict[str, Any],
+    trust_remote_code: bool = False,
+    tensor_parallel_size: int | None = None,
+):
+    """A generation backend for config `compute`: 'transformers', 'vllm', or 'auto' (vLLM if usable)."""
+    backend = compute["backend"]
     if backend == "auto":
         import importlib.util
 
         backend = "vllm" if cuda_available() and importlib.util.find_spec("vllm") else "transformers"
     if backend == "vllm":
-        return VLLMBackend(model_dir, **kwargs)
+        return VLLMBackend(
+            model_dir,
+            dtype=compute["dtype"],
+            max_model_len=compute["max_model_len"],
+            tensor_parallel_size=tensor_parallel_size or compute["tensor_parallel_size"],
+            trust_remote_code=trust_remote_code,
+        )
     if backend == "transformers":
-        kwargs.pop("tensor_parallel_size", None)
-        kwargs.pop("max_model_len", None)
-        if kwargs.get("device", "cpu") == "cpu" and kwargs.get("dtype") in ("bfloat16", "float16"):
-            # bf16 matmuls are very slow on CPUs without AVX-512/AMX (measured here).
-            kwargs["dtype"] = "float32"
-        return TransformersBackend(model_dir, **kwargs)
+        dtype = compute["dtype"]
+        if compute["device"] == "cpu" and dtype in ("bfloat16", "float16"):
+            dtype = "float32"  # bf16 matmuls are very slow on CPUs without AVX-512/AMX (measured here)
+        return TransformersBackend(
+            model_dir,
+            dtype=dtype,
+            device=compute["device"],
+            batch_size=compute["batch_size"],
+            trust_remote_code=trust_remote_code,
+        )
     raise RualignError(f"unknown generation backend '{backend}' (expected auto, transformers or vllm)")

@@ -137,6 +137,12 @@ def write_jsonl_atomic(path: str | Path, rows: Iterable[dict[str, Any]]) -> None
             handle.write(dumps_line(row))
 
 
+def cache_file(cache_dir: str | Path, *key_parts: Any) -> Path:
+    """Path of a resumable cache named by a hash of everything that determines its content."""
+    key = hashlib.sha256(json.dumps(key_parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return Path(cache_dir) / f"{key}.jsonl"
+
+
 class JsonlCache:
     """An append-only JSONL keyed by `key`, for resumable steps (answers, judgments).
 

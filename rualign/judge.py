@@ -31,7 +31,15 @@ from typing import Any
 
 from rualign import metrics as M
 from rualign.evaluate import sidecar, write_score
-from rualign.io import JsonlCache, RualignError, read_jsonl, write_json_atomic, write_jsonl_atomic
+from rualign.io import (
+    JsonlCache,
+    RualignError,
+    cache_file,
+    read_jsonl,
+    sha256_file,
+    write_json_atomic,
+    write_jsonl_atomic,
+)
 from rualign.provenance import Provenance
 
 log = logging.getLogger(__name__)
@@ -261,13 +269,12 @@ def run_judge(
     }
     if judge_model_dir:
         inputs["judge_model"] = judge_model_dir
-    safe_cfg = {k: v for k, v in judge_cfg.items()}  # holds the env var *name*, never the key
-    prov = Provenance("judge_arena", inputs=inputs, config={"judge": safe_cfg, "compute": compute})
+    # judge_cfg holds the *name* of the API-key variable, never the key itself.
+    prov = Provenance("judge_arena", inputs=inputs, config={"judge": judge_cfg, "compute": compute})
     all_games = games(items, answers, references)
-    key_material = json.dumps([judge_cfg, out.parent.name, answers_path.stat().st_mtime_ns], sort_keys=True)
-    import hashlib
-
-    cache = JsonlCache(cache_dir / f"{hashlib.sha256(key_material.encode()).hexdigest()[:16]}.jsonl", key="key")
+    # Same judge, same answers, same references -> same cache, whichever experiment asks.
+    texts = sorted(sha256_file(p) for p in [items_path, answers_path, *generated_references.values()])
+    cache = JsonlCache(cache_file(cache_dir, judge_cfg, texts), key="key")
     todo = [g for g in all_games if g["key"] not in cache]
     log.info("arena: %d games, %d cached, %d to judge", len(all_games), len(all_games) - len(todo), len(todo))
     if todo:
@@ -283,16 +290,7 @@ def run_judge(
         else:
             from rualign.generation import make_backend
 
-            backend = make_backend(
-                judge_model_dir,
-                compute["backend"],
-                dtype=compute["dtype"],
-                device=compute["device"],
-                batch_size=compute["batch_size"],
-                tensor_parallel_size=judge_cfg["tensor_parallel_size"],
-                max_model_len=compute["max_model_len"],
-                trust_remote_code=trust_remote_code,
-            )
+            backend = make_backend(judge_model_dir, compute, trust_remote_code, judge_cfg["tensor_parallel_size"])
             judge = LocalJudge(backend, judge_cfg["max_new_tokens"], judge_cfg["max_answer_tokens"])
 
         def record(game: dict, result: dict) -> None:

@@ -51,6 +51,17 @@ def fetch_url(url: str, sha256: str | None) -> Path:
     return target
 
 
+def local_paths(spec: Any, where: str = "") -> dict[str, str]:
+    """Every local file named (as a `path` source) anywhere in a config subtree: {dotted.key: path}."""
+    found: dict[str, str] = {}
+    if isinstance(spec, dict):
+        if isinstance(spec.get("path"), str):
+            found[where or "data"] = spec["path"]
+        for key, value in spec.items():
+            found.update(local_paths(value, f"{where}.{key}" if where else key))
+    return found
+
+
 def _load_hub(source: dict[str, Any], name: str | None) -> list[dict[str, Any]]:
     import datasets
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from rualign import config as config_mod
 from rualign.benchmarks import BENCHMARKS, METRICS
+from rualign.sources import local_paths
 
 
 class Workflow:
@@ -77,9 +78,12 @@ class Workflow:
         return self.config["models"][model]
 
     # ------------------------------------------------------------ paths
+    def base_model_dir(self) -> str:
+        return f"results/base_models/{self.config['base_model']}"
+
     def model_dir(self, experiment: str) -> str:
         """Model folder of an experiment. Experiments without training use their chain's base model."""
-        return f"results/base_models/{self.config['base_model']}"
+        return self.base_model_dir()
 
     def reference_model_dir(self, reference: str) -> str:
         return f"results/base_models/{self.generated_references[reference]}"
@@ -91,19 +95,10 @@ class Workflow:
     def benchmark_inputs(self, wildcards) -> dict[str, str]:
         """Local source files of a benchmark (so edits rerun it) and the tokenizer a builder needs."""
         spec = self.config["benchmarks"][wildcards.benchmark]
-        inputs: dict[str, str] = {}
-
-        def walk(node: Any, where: str) -> None:
-            if isinstance(node, dict):
-                if isinstance(node.get("path"), str):
-                    inputs[where or "data"] = node["path"]
-                for key, value in node.items():
-                    walk(value, f"{where}_{key}" if where else key)
-
-        walk(spec, "")
+        inputs = {re.sub(r"\W", "_", key): path for key, path in local_paths(spec).items()}
         if spec.get("build"):
-            inputs["tokenizer"] = self.model_dir("baseline")
-        return {re.sub(r"\W", "_", key): value for key, value in inputs.items()}
+            inputs["tokenizer"] = self.base_model_dir()
+        return inputs
 
     def judge_inputs(self, wildcards) -> dict[str, str]:
         inputs = {
