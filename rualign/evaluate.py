@@ -12,7 +12,7 @@ from typing import Any
 
 from rualign import benchmarks as B
 from rualign.generation import SamplingParams, make_backend, render_chat
-from rualign.io import JsonlCache, RualignError, cache_file, write_json_atomic, write_jsonl_atomic
+from rualign.io import JsonlCache, RualignError, cache_file, sha256_file, write_json_atomic, write_jsonl_atomic
 from rualign.provenance import Provenance
 from rualign.sources import local_paths
 
@@ -70,7 +70,8 @@ def generate_answers(
         config={"benchmark": spec, "compute": compute},
         seed=seed,
     )
-    cache = JsonlCache(generation_cache(cache_dir, model_dir, {"benchmark": benchmark_id, "spec": spec, "seed": seed}))
+    key = {"benchmark": benchmark_id, "spec": spec, "seed": seed, "items": sha256_file(items_path)}
+    cache = JsonlCache(generation_cache(cache_dir, model_dir, key))
     todo = [item for item in items if item["id"] not in cache]
     log.info("%s: %d items, %d cached, %d to generate", benchmark_id, len(items), len(items) - len(todo), len(todo))
     backend_name = "(cached)"
