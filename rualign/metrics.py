@@ -1,82 +1,137 @@
-"""Metrics of the thesis's evaluation suite, each as the framework the thesis used computed it.
+"""Metrics of the thesis's evaluation suite, each computed as the framework the thesis used did.
 
-- LIBRA as llmtf_open scored it (the thesis's framework): lemmatised substring EM and token F1.
-- LIBRA's original scoring (ai-forever/LIBRA evaluation/metrics.py): raw substring EM, SQuAD F1,
-  and the negative-outputs penalty.
-- FLORES: mean of ROUGE-1 and ROUGE-2 F-measures with a tokenizer that keeps Cyrillic.
-- Accuracy and a percentile bootstrap CI of a mean.
+- LIBRA as llmtf_open scores it (`RefalMachine/llmtf_open`, `llmtf/tasks/libra/libra.py`, the
+  thesis's framework): lemmatised substring EM and lemmatised token F1; negatives ignored.
+- LIBRA's original scoring (`ai-forever/LIBRA`, `evaluation/metrics.py` and `eval.py`): raw
+  substring EM, SQuAD-style F1, and the negative-outputs penalty.
+- FLORES (Darumeru via llmtf_open): mean of the ROUGE-1 and ROUGE-2 F-measures, computed with a
+  tokenizer that keeps Cyrillic (rouge-score's default one drops it).
+- Aggregation: mean, accuracy and a percentile bootstrap interval of a mean.
+
+The rules are written down in `shared/data/LIBRA_SCORING.md`. All functions are pure; the only
+state is the lazily built pymorphy3 analyser and a cache of lemmas.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import re
 import string
+import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-_NON_WORD_LLMTF = re.compile(r"[^a-zа-яй0-9_]")  # llmtf_open's class: note it has no «ё»
-_PUNCT_TABLE = str.maketrans("", "", string.punctuation)
+if TYPE_CHECKING:
+    from pymorphy3 import MorphAnalyzer
+
+__all__ = [
+    "LIBRA_METRICS",
+    "LIBRA_SCORINGS",
+    "RussianAwareTokenizer",
+    "accuracy",
+    "bootstrap_ci",
+    "em_libra",
+    "em_llmtf",
+    "f1_libra",
+    "f1_llmtf",
+    "flores_rouge",
+    "lemma",
+    "libra_sample_score",
+    "mean",
+    "normalize_llmtf",
+]
+
+LIBRA_METRICS = ("em", "f1")
+LIBRA_SCORINGS = ("llmtf", "libra")
+
+# llmtf_open's character class, verbatim. It lists «й» but not «ё», so «ё» is deleted.
+_NON_WORD_LLMTF = re.compile(r"[^a-zа-яй0-9_]")
+# LIBRA removes the characters of string.punctuation: ASCII only («, », — and … survive).
+_ASCII_PUNCT = str.maketrans("", "", string.punctuation)
+# A word for the FLORES tokenizer: a run of Unicode letters or digits (no underscore).
+_ROUGE_WORD = re.compile(r"[^\W_]+")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+_MORPH: MorphAnalyzer | None = None
 
 
-@functools.lru_cache(maxsize=1)
-def _morph():
-    import pymorphy3
+def _morph() -> MorphAnalyzer:
+    """The process-wide pymorphy3 Russian analyser, built on first use (it loads dictionaries)."""
+    global _MORPH
+    if _MORPH is None:
+        import pymorphy3
 
-    return pymorphy3.MorphAnalyzer(lang="ru")
+        _MORPH = pymorphy3.MorphAnalyzer(lang="ru")
+    return _MORPH
 
 
 @functools.lru_cache(maxsize=200_000)
 def lemma(token: str) -> str:
-    """pymorphy3's first normal form of a token (unchanged for non-Russian tokens)."""
+    """pymorphy3's first normal form of a token, `parse(token)[0].normal_form`, as llmtf_open
+    takes it. Non-Russian tokens (Latin, digits, unknown words) come back unchanged; note that
+    normal forms may contain «ё» (ковре -> ковёр)."""
     return _morph().parse(token)[0].normal_form
 
 
 # ---------------------------------------------------------------- LIBRA as llmtf_open scores it
 def normalize_llmtf(text: str) -> list[str]:
-    """llmtf_open's LIBRA normalisation: lowercase each whitespace token, drop every character
-    outside [a-zа-яй0-9_] (so «ё» and all punctuation go), drop empty tokens, lemmatise."""
+    """llmtf_open's LIBRA `normalize_answer`: lowercase each whitespace token, delete every
+    character outside `[a-zа-яй0-9_]`, drop tokens left empty, lemmatise with pymorphy3.
+
+    Faithful quirk: the class has no «ё», so «ё» is deleted before lemmatising (ёлка -> лка).
+    One deliberate difference: llmtf_open keeps tokens left empty (a lone «—» becomes "" and
+    a double space in the joined string); here they are dropped, which can only make EM match
+    where llmtf_open would not when punctuation stands alone between words of the gold answer.
+    """
     tokens = (_NON_WORD_LLMTF.sub("", tok.lower()) for tok in text.split())
     return [lemma(tok) for tok in tokens if tok]
 
 
 def em_llmtf(prediction: str, gold: str) -> float:
-    """1.0 if the normalised gold answer is a substring of the normalised prediction."""
+    """llmtf_open's `exact_match_score`: 1.0 if the normalised gold answer (tokens joined by
+    spaces) is a substring of the normalised prediction, else 0.0. A gold answer that
+    normalises to nothing matches anything, as in llmtf_open."""
     return float(" ".join(normalize_llmtf(gold)) in " ".join(normalize_llmtf(prediction)))
 
 
 def _token_f1(pred_tokens: Sequence[str], gold_tokens: Sequence[str]) -> float:
-    common = Counter(pred_tokens) & Counter(gold_tokens)
-    overlap = sum(common.values())
-    if not pred_tokens or not gold_tokens or overlap == 0:
+    """SQuAD's Counter-overlap F1 (`f1_score` in both LIBRA and llmtf_open)."""
+    if not pred_tokens or not gold_tokens:
+        return 0.0
+    overlap = sum((Counter(pred_tokens) & Counter(gold_tokens)).values())
+    if overlap == 0:
         return 0.0
     precision, recall = overlap / len(pred_tokens), overlap / len(gold_tokens)
     return 2 * precision * recall / (precision + recall)
 
 
 def f1_llmtf(prediction: str, gold: str) -> float:
-    """SQuAD-style Counter-overlap F1 on llmtf_open's lemmatised tokens."""
+    """llmtf_open's `qa_f1_score`: Counter-overlap F1 on the lemmatised tokens."""
     return _token_f1(normalize_llmtf(prediction), normalize_llmtf(gold))
 
 
 # ---------------------------------------------------------------- LIBRA's original scoring
 def em_libra(prediction: str, gold: str) -> float:
-    """LIBRA's exact_match_score: raw, case-sensitive substring test."""
+    """LIBRA's `exact_match_score`: 1.0 if `gold in prediction` (raw, case-sensitive), else 0.0."""
     return float(gold in prediction)
 
 
 def _normalize_libra(text: str) -> list[str]:
-    return " ".join(text.lower().translate(_PUNCT_TABLE).split()).split()
+    """LIBRA's `normalize_answer` then `.split()`: lowercase, delete ASCII punctuation."""
+    return text.lower().translate(_ASCII_PUNCT).split()
 
 
 def f1_libra(prediction: str, gold: str) -> float:
-    """LIBRA's qa_f1_score: lowercase, ASCII punctuation removed, whitespace tokens, Counter F1."""
+    """LIBRA's `qa_f1_score`: lowercase, delete string.punctuation (ASCII only, so «сад» keeps
+    its guillemets), whitespace tokens, Counter-overlap F1. No lemmatisation."""
     return _token_f1(_normalize_libra(prediction), _normalize_libra(gold))
 
 
-_LIBRA_METRICS = {
+_LIBRA_FUNCTIONS = {
     ("llmtf", "em"): em_llmtf,
     ("llmtf", "f1"): f1_llmtf,
     ("libra", "em"): em_libra,
@@ -85,77 +140,136 @@ _LIBRA_METRICS = {
 
 
 def libra_sample_score(
-    prediction: str, positives: Sequence[str], negatives: Sequence[str] | None, metric: str, scoring: str = "llmtf"
+    prediction: str,
+    positives: Sequence[str],
+    negatives: Sequence[str] | None,
+    metric: str,
+    scoring: str = "llmtf",
 ) -> float:
-    """Score of one sample: max over positive outputs; LIBRA scoring also penalises negatives."""
-    if (scoring, metric) not in _LIBRA_METRICS:
-        raise ValueError(
-            f"unknown LIBRA scoring '{scoring}'/metric '{metric}' (scoring: llmtf or libra; metric: em or f1)"
-        )
-    fn = _LIBRA_METRICS[(scoring, metric)]
-    score = max((fn(prediction, gold) for gold in positives), default=0.0)
+    """Score of one LIBRA sample: the max of `metric` over the positive outputs.
+
+    scoring="llmtf" (llmtf_open's LibraTask.evaluate): negatives are ignored.
+    scoring="libra" (ai-forever/LIBRA eval.py): with n of the negative outputs found as raw
+    substrings of the prediction, the score is 0 if all of them are found, else it is lowered
+    by n/len(negatives) and floored at 0.
+    """
+    if metric not in LIBRA_METRICS:
+        allowed = ", ".join(LIBRA_METRICS)
+        raise ValueError(f"unknown LIBRA metric {metric!r}; allowed: {allowed}")
+    if scoring not in LIBRA_SCORINGS:
+        allowed = ", ".join(LIBRA_SCORINGS)
+        raise ValueError(f"unknown LIBRA scoring {scoring!r}; allowed: {allowed}")
+    if isinstance(positives, str):
+        raise TypeError("positives must be a list of answers, not a single string")
+    if not positives:
+        raise ValueError("a LIBRA sample needs at least one positive output to be scored")
+    fn = _LIBRA_FUNCTIONS[(scoring, metric)]
+    score = max(fn(prediction, gold) for gold in positives)
     if scoring == "libra" and negatives:
         found = sum(neg in prediction for neg in negatives)
-        score = 0.0 if found == len(negatives) else max(score - found / len(negatives), 0.0)
+        penalised = max(score - (1.0 / len(negatives)) * found, 0.0)
+        score = 0.0 if found == len(negatives) else penalised
     return score
 
 
 # ---------------------------------------------------------------- FLORES ROUGE
-_WORD = re.compile(r"[0-9a-zа-яё]+")
-
-
 class RussianAwareTokenizer:
-    """rouge-score tokenizer that keeps Cyrillic: lowercase, punctuation dropped, Russian lemmatised.
+    """A rouge-score tokenizer (it implements `tokenize(text) -> list[str]`) that keeps Cyrillic.
 
-    rouge-score's default tokenizer replaces every non [a-z0-9] character by a space, so a Russian
-    sentence becomes no tokens at all and scores 0 against anything, itself included.
+    rouge-score's default tokenizer lowercases and replaces every character outside [a-z0-9]
+    by a space, so a Russian sentence has no tokens at all and scores 0 against anything,
+    itself included. This one, like llmtf_open's `CustomTokenizer` used for Darumeru: lowercase,
+    punctuation removed, then (with `lemmatize`) pymorphy3 normal forms of Cyrillic tokens;
+    Latin tokens and numbers are kept as they are. Tokens are runs of Unicode letters or
+    digits (after NFC normalisation), so Unicode punctuation («», —, …) is removed as well,
+    where llmtf_open's ASCII-only punctuation class would leave it glued to the words.
     """
 
-    def __init__(self, lemmatize: bool = True):
+    def __init__(self, lemmatize: bool = True) -> None:
         self.lemmatize = lemmatize
 
     def tokenize(self, text: str) -> list[str]:
-        tokens = _WORD.findall(text.lower())
+        """Lowercased word tokens of `text`, Cyrillic ones lemmatised if `lemmatize`."""
+        tokens = _ROUGE_WORD.findall(unicodedata.normalize("NFC", text).lower())
         if not self.lemmatize:
             return tokens
-        return [lemma(t) if re.search("[а-яё]", t) else t for t in tokens]
+        return [lemma(tok) if _CYRILLIC.search(tok) else tok for tok in tokens]
+
+    def __repr__(self) -> str:
+        return f"RussianAwareTokenizer(lemmatize={self.lemmatize})"
 
 
 @functools.lru_cache(maxsize=2)
 def _rouge_scorer(lemmatize: bool):
     from rouge_score import rouge_scorer
 
-    return rouge_scorer.RougeScorer(["rouge1", "rouge2"], tokenizer=RussianAwareTokenizer(lemmatize))
+    tokenizer = RussianAwareTokenizer(lemmatize=lemmatize)
+    return rouge_scorer.RougeScorer(["rouge1", "rouge2"], tokenizer=tokenizer)
 
 
 def flores_rouge(prediction: str, reference: str, lemmatize: bool = True) -> dict[str, float]:
-    """ROUGE-1 and ROUGE-2 F-measures and their mean (`score`), the thesis's FLORES metric."""
+    """The thesis's FLORES metric (Darumeru): ROUGE-1 and ROUGE-2 F-measures of the prediction
+    against the reference and their mean under `score`.
+
+    Scored with `rouge_score.rouge_scorer.RougeScorer` and a `RussianAwareTokenizer`: with the
+    package's default tokenizer every Cyrillic character is dropped and en->ru scores 0.
+    """
     scores = _rouge_scorer(lemmatize).score(reference, prediction)
     r1, r2 = scores["rouge1"].fmeasure, scores["rouge2"].fmeasure
     return {"rouge1": r1, "rouge2": r2, "score": (r1 + r2) / 2}
 
 
 # ---------------------------------------------------------------- aggregation
-def mean(values: Sequence[float]) -> float:
-    if len(values) == 0:
-        raise ValueError("mean of no values: the benchmark produced no scored items")
-    return float(sum(values) / len(values))
+def mean(values: Iterable[float]) -> float:
+    """Arithmetic mean (math.fsum); an empty input is an error, never a silent 0."""
+    data = [float(v) for v in values]
+    if not data:
+        raise ValueError("mean of an empty list: there are no scored items to average")
+    return math.fsum(data) / len(data)
 
 
-def accuracy(correct: Sequence[bool | int]) -> float:
-    return mean([float(bool(c)) for c in correct])
+def accuracy(correct: Iterable[bool | int]) -> float:
+    """Share of correct items; each entry must be a bool or 0/1."""
+    flags = list(correct)
+    bad = [c for c in flags if c not in (0, 1)]
+    if bad:
+        raise ValueError(f"accuracy expects bools or 0/1 per item, got {bad[:5]!r}")
+    if not flags:
+        raise ValueError("accuracy of an empty list: there are no scored items")
+    return mean(float(c) for c in flags)
+
+
+_BOOTSTRAP_CELLS = 4_000_000  # resampled values held in memory at once
 
 
 def bootstrap_ci(
-    values: Sequence[float], n_resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+    values: Sequence[float],
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
 ) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean (deterministic for a seed)."""
+    """Percentile bootstrap interval of the mean: resample the values with replacement
+    (`numpy.random.default_rng(seed)`), take the (1-confidence)/2 and (1+confidence)/2
+    quantiles of the resampled means. Deterministic for a seed; (v, v) when all values are v.
+    """
     data = np.asarray(values, dtype=float)
-    if data.size == 0:
-        raise ValueError("bootstrap of no values")
-    if data.size == 1 or np.all(data == data[0]):
+    if data.ndim != 1 or data.size == 0:
+        raise ValueError("bootstrap_ci needs a non-empty flat list of values")
+    if not np.all(np.isfinite(data)):
+        raise ValueError("bootstrap_ci got a NaN or infinite value")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}")
+    if np.all(data == data[0]):
         return float(data[0]), float(data[0])
     rng = np.random.default_rng(seed)
-    means = data[rng.integers(0, data.size, size=(n_resamples, data.size))].mean(axis=1)
-    alpha = (1 - confidence) / 2
-    return float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
+    rows = max(1, _BOOTSTRAP_CELLS // data.size)  # bounded memory for large benchmarks
+    chunks = []
+    for start in range(0, n_resamples, rows):
+        idx = rng.integers(0, data.size, size=(min(rows, n_resamples - start), data.size))
+        chunks.append(data[idx].mean(axis=1))
+    means = np.concatenate(chunks)
+    alpha = (1.0 - confidence) / 2
+    low, high = np.quantile(means, [alpha, 1.0 - alpha])
+    return float(low), float(high)
