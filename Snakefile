@@ -20,10 +20,14 @@ wildcard_constraints:
     table=RUALIGN.alternatives(CFG["tables"]),
     model=RUALIGN.alternatives(CFG["models"]),
     reference=RUALIGN.alternatives(RUALIGN.generated_references),
+    dataset=RUALIGN.alternatives(CFG["datasets"]),
+    recipe=RUALIGN.alternatives(CFG["data_recipes"]),
+    percent=r"[1-9][0-9]?|100",
 
 
 include: "rules/models.smk"
 include: "rules/data.smk"
+include: "rules/train.smk"
 include: "rules/generate.smk"
 include: "rules/evaluate.smk"
 include: "rules/tables.smk"

@@ -112,6 +112,7 @@ def _check_references(config: dict[str, Any], source: str) -> None:
                 break
             seen.add(parent)
             parent = experiments[parent].get("parent")
+    problems += _check_training(config)
     for table, spec in config["tables"].items():
         for column in spec["columns"]:
             if column not in experiments:
@@ -121,6 +122,42 @@ def _check_references(config: dict[str, Any], source: str) -> None:
                 problems.append(f"tables.{table}.metrics: unknown metric '{metric}' (known: {', '.join(METRICS)})")
     if problems:
         raise ConfigError(f"{source}: invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def _check_training(config: dict[str, Any]) -> list[str]:
+    """Stages name existing recipes of the right kind; their merged trainer args are consistent."""
+    from rualign.training import PREFERENCE_STAGES, check_args, stage_args
+
+    problems = []
+    datasets, recipes = config.get("datasets", {}), config.get("data_recipes", {})
+    for name, recipe in recipes.items():
+        dataset = datasets.get(recipe["dataset"])
+        if dataset is None:
+            problems.append(f"data_recipes.{name}.dataset: '{recipe['dataset']}' is not a dataset of the scale")
+        elif recipe.get("ood_share") is not None and not dataset.get("ood_field"):
+            problems.append(f"data_recipes.{name}.ood_share: dataset '{recipe['dataset']}' has no ood_field")
+    for name, exp in config["experiments"].items():
+        stage = exp.get("stage")
+        if stage is None:
+            if exp.get("parent") is not None:
+                problems.append(f"experiments.{name}: has a parent but no stage (nothing to train)")
+            continue
+        recipe = recipes.get(stage["data"])
+        if recipe is None:
+            problems.append(f"experiments.{name}.stage.data: '{stage['data']}' is not a data recipe")
+        elif recipe["dataset"] in datasets:
+            kind = datasets[recipe["dataset"]]["kind"]
+            wanted = "preference" if stage["type"] in PREFERENCE_STAGES else "chat"
+            if kind != wanted:
+                problems.append(
+                    f"experiments.{name}.stage: a {stage['type']} stage needs {wanted} data, "
+                    f"recipe '{stage['data']}' gives {kind}"
+                )
+        try:
+            check_args(stage["type"], stage_args(config, name))
+        except RualignError as err:
+            problems.append(f"experiments.{name}.stage: {err}")
+    return problems
 
 
 def load_preset(scale: str) -> dict[str, Any]:

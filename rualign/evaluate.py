@@ -12,16 +12,19 @@ from typing import Any
 
 from rualign import benchmarks as B
 from rualign.generation import SamplingParams, make_backend, render_chat
-from rualign.io import JsonlCache, RualignError, cache_file, sha256_file, write_json_atomic, write_jsonl_atomic
+from rualign.io import (
+    JsonlCache,
+    RualignError,
+    cache_file,
+    sha256_file,
+    sidecar,
+    write_json_atomic,
+    write_jsonl_atomic,
+)
 from rualign.provenance import Provenance
 from rualign.sources import local_paths
 
 log = logging.getLogger(__name__)
-
-
-def sidecar(path: str | Path) -> Path:
-    path = Path(path)
-    return path.with_name(path.name.removesuffix(".jsonl") + ".provenance.json")
 
 
 def prepare_benchmark(

@@ -137,6 +137,12 @@ def write_jsonl_atomic(path: str | Path, rows: Iterable[dict[str, Any]]) -> None
             handle.write(dumps_line(row))
 
 
+def sidecar(path: str | Path) -> Path:
+    """Provenance file of a JSONL output: <name>.provenance.json beside it."""
+    path = Path(path)
+    return path.with_name(path.name.removesuffix(".jsonl") + ".provenance.json")
+
+
 def cache_file(cache_dir: str | Path, *key_parts: Any) -> Path:
     """Path of a resumable cache named by a hash of everything that determines its content."""
     key = hashlib.sha256(json.dumps(key_parts, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -30,13 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from rualign import metrics as M
-from rualign.evaluate import sidecar, write_score
+from rualign.evaluate import write_score
 from rualign.io import (
     JsonlCache,
     RualignError,
     cache_file,
     read_jsonl,
     sha256_file,
+    sidecar,
     write_json_atomic,
     write_jsonl_atomic,
 )

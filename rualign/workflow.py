@@ -82,8 +82,79 @@ class Workflow:
         return f"results/base_models/{self.config['base_model']}"
 
     def model_dir(self, experiment: str) -> str:
-        """Model folder of an experiment. Experiments without training use their chain's base model."""
-        return self.base_model_dir()
+        """Model folder of an experiment: its merged model, or (no stage) the base model."""
+        exp = self.config["experiments"][experiment]
+        return f"results/models/{experiment}" if exp["stage"] else self.base_model_dir()
+
+    def parent_model_dir(self, experiment: str) -> str:
+        parent = self.config["experiments"][experiment]["parent"]
+        return self.model_dir(parent) if parent else self.base_model_dir()
+
+    # ------------------------------------------------------------ training
+    @property
+    def trained_experiments(self) -> list[str]:
+        return [name for name, exp in self.config["experiments"].items() if exp["stage"]]
+
+    @property
+    def judged_datasets(self) -> list[str]:
+        """Datasets that some recipe filters by LLM-judge score."""
+        recipes = self.config["data_recipes"].values()
+        return sorted({r["dataset"] for r in recipes if r["judge_scores"] is not None})
+
+    def recipe(self, name: str) -> dict[str, Any]:
+        return self.config["data_recipes"][name]
+
+    def dataset_spec(self, dataset: str) -> dict[str, Any]:
+        return self.config["datasets"][dataset]
+
+    def dataset_inputs(self, wildcards) -> dict[str, str]:
+        """Local files of a raw dataset, so that editing them reruns its normalisation."""
+        spec = self.config["datasets"][wildcards.dataset]["source"]
+        return {re.sub(r"\W", "_", key): path for key, path in local_paths(spec).items()}
+
+    def recipe_inputs(self, wildcards) -> dict[str, str]:
+        recipe = self.recipe(wildcards.recipe)
+        dataset = recipe["dataset"]
+        inputs = {
+            "rows": f"results/data/normalised/{dataset}.jsonl",
+            "normalise_stats": f"results/data/normalised/{dataset}.stats.json",
+            "tokenizer": self.base_model_dir(),
+        }
+        if recipe["judge_scores"] is not None:
+            inputs["scores"] = f"results/data/judged/{dataset}.jsonl"
+        return inputs
+
+    @staticmethod
+    def scores_arg(wildcards, input) -> str:  # noqa: A002 (Snakemake's name)
+        return f"--scores {input.scores}" if "scores" in input.keys() else ""  # noqa: SIM118 (Namedlist)
+
+    def train_inputs(self, wildcards) -> dict[str, str]:
+        stage = self.config["experiments"][wildcards.experiment]["stage"]
+        return {
+            "parent_model": self.parent_model_dir(wildcards.experiment),
+            "train": f"results/data/{stage['data']}/train_{stage['fraction']}pct.jsonl",
+            "validation": f"results/data/{stage['data']}/validation.jsonl",
+        }
+
+    def stage_type(self, experiment: str) -> str:
+        return self.config["experiments"][experiment]["stage"]["type"]
+
+    def train_args(self, experiment: str) -> dict[str, Any]:
+        from rualign.training import stage_args
+
+        return stage_args(self.config, experiment)
+
+    def train_lora(self, experiment: str) -> dict[str, Any]:
+        from rualign.training import stage_lora
+
+        return stage_lora(self.config, experiment)
+
+    def train_launcher(self, experiment: str) -> str:
+        """python, or accelerate launch with one process per GPU when training.runtime says so."""
+        processes = self.config["training"]["runtime"]["num_processes"]
+        if processes > 1:
+            return f"accelerate launch --num_processes {processes} --multi_gpu"
+        return "python"
 
     def reference_model_dir(self, reference: str) -> str:
         return f"results/base_models/{self.generated_references[reference]}"

@@ -23,3 +23,99 @@ rule prepare_benchmark:
         "python scripts/prepare_benchmark.py --benchmark {wildcards.benchmark} "
         "--spec {params.spec:q} --seed {params.seed} --out {output.benchmark_items} "
         "{params.tokenizer} > {log} 2>&1"
+
+
+# Training data: raw dataset -> common chat format -> (LLM-judge scores) -> recipe -> fraction.
+
+
+rule normalise_dataset:
+    input:
+        unpack(RUALIGN.dataset_inputs),
+    output:
+        rows="results/data/normalised/{dataset}.jsonl",
+        stats="results/data/normalised/{dataset}.stats.json",
+    log:
+        "logs/normalise_dataset/{dataset}.log",
+    conda:
+        "../envs/rualign.yaml"
+    resources:
+        **RUALIGN.resources("cpu"),
+    params:
+        spec=lambda w: RUALIGN.json(RUALIGN.dataset_spec(w.dataset)),
+        on_bad_row=CFG["on_bad_row"],
+    shell:
+        "python scripts/train_data.py normalise --dataset {wildcards.dataset} --spec {params.spec:q} "
+        "--on-bad-row {params.on_bad_row} --out {output.rows} --stats {output.stats} > {log} 2>&1"
+
+
+rule judge_dataset:
+    # Quality score 1-5 per example from the judge model (thesis: Qwen2.5-72B-Instruct); resumable.
+    input:
+        rows="results/data/normalised/{dataset}.jsonl",
+        judge_model=RUALIGN.judge_model_dir() or [],
+    output:
+        scores="results/data/judged/{dataset}.jsonl",
+    log:
+        "logs/judge_dataset/{dataset}.log",
+    wildcard_constraints:
+        dataset=RUALIGN.alternatives(RUALIGN.judged_datasets),
+    conda:
+        "../envs/rualign.yaml"
+    threads: 2
+    resources:
+        **RUALIGN.resources("judge"),
+    params:
+        judge=RUALIGN.json(CFG["judge"]),
+        compute=RUALIGN.json(CFG["compute"]),
+        judge_model=lambda w, input: (
+            f"--judge-model-dir {input.judge_model}" if input.judge_model else ""
+        ),
+        trust=RUALIGN.trust_flag,
+    shell:
+        "python scripts/train_data.py judge --rows {input.rows} --judge {params.judge:q} "
+        "--compute {params.compute:q} {params.judge_model} --out {output.scores} "
+        "--cache-dir results/cache/judge_dataset --threads {threads} {params.trust} > {log} 2>&1"
+
+
+rule prepare_recipe:
+    input:
+        unpack(RUALIGN.recipe_inputs),
+    output:
+        train="results/data/{recipe}/train.jsonl",
+        validation="results/data/{recipe}/validation.jsonl",
+        stats="results/data/{recipe}/stats.json",
+    log:
+        "logs/prepare_recipe/{recipe}.log",
+    conda:
+        "../envs/rualign.yaml"
+    resources:
+        **RUALIGN.resources("cpu"),
+    params:
+        spec=lambda w: RUALIGN.json(RUALIGN.recipe(w.recipe)),
+        dataset_spec=lambda w: RUALIGN.json(
+            RUALIGN.dataset_spec(RUALIGN.recipe(w.recipe)["dataset"])
+        ),
+        scores=RUALIGN.scores_arg,
+        seed=CFG["seed"],
+    shell:
+        "python scripts/train_data.py recipe --recipe {wildcards.recipe} --spec {params.spec:q} "
+        "--dataset-spec {params.dataset_spec:q} --rows {input.rows} "
+        "--normalise-stats {input.normalise_stats} {params.scores} --tokenizer-dir {input.tokenizer} "
+        "--seed {params.seed} --train {output.train} --validation {output.validation} "
+        "--stats {output.stats} > {log} 2>&1"
+
+
+rule take_fraction:
+    # The first p % of the recipe's seeded order: fractions nest (60 % lies inside 80 %).
+    input:
+        train="results/data/{recipe}/train.jsonl",
+    output:
+        train="results/data/{recipe}/train_{percent}pct.jsonl",
+    log:
+        "logs/take_fraction/{recipe}_{percent}.log",
+    localrule: True
+    conda:
+        "../envs/rualign.yaml"
+    shell:
+        "python scripts/train_data.py fraction --train {input.train} --percent {wildcards.percent} "
+        "--out {output.train} > {log} 2>&1"

@@ -1,0 +1,455 @@
+"""Training stages: LoRA SFT (trl SFTTrainer) and preference optimisation (SimPO through trl's CPO
+trainer, DPO, KTO, ORPO), resumable from checkpoints; merging an adapter into its parent model.
+
+One function per step so the CLIs stay thin:
+- `train(...)`  parent model folder + train/validation JSONL -> adapter folder (safetensors) with
+  the training summary and provenance; checkpoints go to a separate folder and a rerun after an
+  interrupted job resumes from the last one (when the run's signature is unchanged).
+- `merge(...)`  parent model folder + adapter -> merged model folder + model card with lineage.
+
+SFT loss is on assistant tokens only: each conversation is rendered with the model's chat template
+and the tokens whose characters lie inside an assistant turn (its end-of-turn token included, so
+the model learns to stop) are the labels; everything else is -100.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from rualign.io import RualignError, atomic_path, read_json, read_jsonl, sha256_path, write_json_atomic
+from rualign.provenance import Provenance
+
+log = logging.getLogger(__name__)
+
+PREFERENCE_STAGES = ("simpo", "dpo", "kto", "orpo")
+STAGES = ("sft", *PREFERENCE_STAGES)
+# Our config keys that map one-to-one onto trl/transformers config fields.
+TRAINER_KEYS = (
+    "learning_rate",
+    "num_train_epochs",
+    "max_steps",
+    "per_device_train_batch_size",
+    "gradient_accumulation_steps",
+    "warmup_steps",
+    "lr_scheduler_type",
+    "weight_decay",
+    "max_length",
+)
+STAGE_KEYS = {
+    "sft": ("packing",),
+    "simpo": ("beta", "simpo_gamma", "cpo_alpha"),
+    "dpo": ("beta",),
+    "kto": ("beta",),
+    "orpo": ("beta",),
+}
+
+
+# ---------------------------------------------------------------- data
+def assistant_char_spans(tokenizer, messages: list[dict[str, str]]) -> tuple[str, list[tuple[int, int]]]:
+    """The rendered conversation and the character spans of its assistant turns.
+
+    Each span runs from the end of the rendered prefix (with the generation prompt) to the end of
+    the rendered conversation up to and including that turn, so it covers the answer and the
+    template's end-of-turn marker. Templates whose renderings are not prefix-stable are rejected.
+    """
+    text = tokenizer.apply_chat_template(messages, tokenize=False)
+    spans = []
+    for i, message in enumerate(messages):
+        if message["role"] != "assistant":
+            continue
+        before = tokenizer.apply_chat_template(messages[:i], tokenize=False, add_generation_prompt=True)
+        through = tokenizer.apply_chat_template(messages[: i + 1], tokenize=False)
+        if not (text.startswith(through) and through.startswith(before)):
+            raise RualignError(
+                "the chat template does not render conversations prefix-stably; "
+                "give training.chat_template a template that does"
+            )
+        spans.append((len(before), len(through)))
+    return text, spans
+
+
+def tokenize_sft(tokenizer, messages: list[dict[str, str]], max_length: int) -> dict[str, list[int]]:
+    """input_ids and assistant_masks (1 = loss on this token) of one conversation, cut to max_length."""
+    text, spans = assistant_char_spans(tokenizer, messages)
+    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    mask = [
+        int(any(start < end_ and end > start_ for start_, end_ in spans)) for start, end in encoded["offset_mapping"]
+    ]
+    return {"input_ids": encoded["input_ids"][:max_length], "assistant_masks": mask[:max_length]}
+
+
+def preference_rows(rows: list[dict], stage: str, tokenizer, max_prompt_length: int) -> tuple[list[dict], int]:
+    """Conversational rows for trl (pairs; KTO: unpaired with labels) and the number of pairs whose
+    prompt is longer than max_prompt_length (dropped: trl would leave them no completion tokens)."""
+    kept, too_long = [], 0
+    for row in rows:
+        prompt_text = tokenizer.apply_chat_template(row["prompt"], tokenize=False, add_generation_prompt=True)
+        if len(tokenizer(prompt_text, add_special_tokens=False)["input_ids"]) > max_prompt_length:
+            too_long += 1
+            continue
+        if stage == "kto":
+            kept.append({"prompt": row["prompt"], "completion": row["chosen"], "label": True})
+            kept.append({"prompt": row["prompt"], "completion": row["rejected"], "label": False})
+        else:
+            kept.append({"prompt": row["prompt"], "chosen": row["chosen"], "rejected": row["rejected"]})
+    return kept, too_long
+
+
+# ---------------------------------------------------------------- configuration
+LORA_KEYS = {"lora_r": "r", "lora_alpha": "alpha", "lora_dropout": "dropout"}
+
+
+def stage_args(config: dict[str, Any], experiment: str) -> dict[str, Any]:
+    """Trainer args of an experiment: runtime settings, its stage type's block, its own overrides."""
+    stage = config["experiments"][experiment]["stage"]
+    training = config["training"]
+    merged = {**training["runtime"], **training["stages"].get(stage["type"], {}), **stage["args"]}
+    return {k: v for k, v in merged.items() if k not in LORA_KEYS}
+
+
+def stage_lora(config: dict[str, Any], experiment: str) -> dict[str, Any]:
+    """LoRA settings of an experiment: training.lora with the stage's lora_* values over it."""
+    stage = config["experiments"][experiment]["stage"]
+    merged = {**config["training"]["stages"].get(stage["type"], {}), **stage["args"]}
+    return {**config["training"]["lora"], **{LORA_KEYS[k]: merged[k] for k in LORA_KEYS if merged.get(k) is not None}}
+
+
+def check_args(stage: str, args: dict[str, Any]) -> None:
+    """Errors trl would turn into NaN losses or obscure tracebacks, caught up front."""
+    if stage not in STAGES:
+        raise RualignError(f"stage type '{stage}' is not one of {', '.join(STAGES)}")
+    stage_specific = {key for keys in STAGE_KEYS.values() for key in keys}
+    misplaced = sorted(k for k in stage_specific - set(STAGE_KEYS[stage]) if args.get(k) not in (None, False))
+    if misplaced:
+        raise RualignError(f"training args {misplaced} do not apply to a {stage} stage")
+    if stage in PREFERENCE_STAGES:
+        if args.get("max_prompt_length") is None:
+            raise RualignError(f"a {stage} stage needs max_prompt_length (training.stages.{stage})")
+        if args["max_prompt_length"] >= args["max_length"]:
+            raise RualignError(
+                f"max_prompt_length ({args['max_prompt_length']}) must be below max_length ({args['max_length']}): "
+                "otherwise prompts leave no room for the answers and trl's losses become NaN"
+            )
+
+
+def trainer_config(stage: str, args: dict[str, Any], output_dir: Path, seed: int, device: str):
+    """The trl config object of a stage from our flat, validated args."""
+    common = {k: args[k] for k in TRAINER_KEYS if args.get(k) is not None}
+    common.update(
+        output_dir=str(output_dir),
+        seed=seed,
+        data_seed=seed,
+        bf16=bool(args["bf16"]),
+        activation_checkpointing=bool(args["gradient_checkpointing"]),  # transformers 5 name
+        save_strategy="steps",
+        save_steps=args["save_steps"],
+        save_total_limit=2,
+        logging_steps=args["logging_steps"],
+        report_to=args["report_to"],
+        use_cpu=device == "cpu",
+        include_num_input_tokens_seen=True,
+        disable_tqdm=False,
+        remove_unused_columns=False,
+    )
+    if stage == "sft":
+        from trl import SFTConfig
+
+        # loss masks come with the tokenised rows; packing keeps them (trl packs input_ids + labels)
+        return SFTConfig(packing=args["packing"], **common)
+    extra = {k: args[k] for k in STAGE_KEYS[stage] if args.get(k) is not None}
+    if stage == "simpo":
+        from trl.experimental.cpo import CPOConfig
+
+        return CPOConfig(
+            loss_type="simpo", max_completion_length=args["max_length"] - args["max_prompt_length"], **extra, **common
+        )
+    if stage == "orpo":
+        from trl.experimental.orpo import ORPOConfig
+
+        return ORPOConfig(max_completion_length=args["max_length"] - args["max_prompt_length"], **extra, **common)
+    if stage == "dpo":
+        from trl import DPOConfig
+
+        return DPOConfig(**extra, **common)
+    from trl import KTOConfig
+
+    return KTOConfig(**extra, **common)
+
+
+def trainer_class(stage: str):
+    if stage == "sft":
+        from trl import SFTTrainer
+
+        return SFTTrainer
+    if stage == "simpo":
+        from trl.experimental.cpo import CPOTrainer
+
+        return CPOTrainer
+    if stage == "orpo":
+        from trl.experimental.orpo import ORPOTrainer
+
+        return ORPOTrainer
+    if stage == "dpo":
+        from trl import DPOTrainer
+
+        return DPOTrainer
+    from trl import KTOTrainer
+
+    return KTOTrainer
+
+
+def lora_config(lora: dict[str, Any]):
+    from peft import LoraConfig
+
+    targets = lora["target_modules"]
+    return LoraConfig(
+        task_type="CAUSAL_LM",
+        r=lora["r"],
+        lora_alpha=lora["alpha"],
+        lora_dropout=lora["dropout"],
+        target_modules=targets if targets == "all-linear" else list(targets),
+    )
+
+
+def load_for_training(model_dir: Path, args: dict[str, Any], device: str, trust_remote_code: bool):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code, "use_safetensors": True}
+    kwargs["dtype"] = torch.bfloat16 if args["bf16"] else torch.float32
+    if args["load_in_4bit"]:  # QLoRA
+        if not torch.cuda.is_available():
+            raise RualignError("load_in_4bit (QLoRA) needs a CUDA GPU and bitsandbytes; this machine has no CUDA")
+        from transformers import BitsAndBytesConfig
+
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=torch.bfloat16,
+        )
+    model = AutoModelForCausalLM.from_pretrained(model_dir, **kwargs)
+    if args["load_in_4bit"]:
+        from peft import prepare_model_for_kbit_training
+
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=args["gradient_checkpointing"])
+    return model
+
+
+# ---------------------------------------------------------------- resume
+def run_signature(stage: str, args: dict[str, Any], lora: dict[str, Any], inputs: dict[str, Path], seed: int) -> str:
+    """What must be unchanged for a checkpoint to be resumed: inputs (hashed), args, seed."""
+    key = {
+        "stage": stage,
+        "args": args,
+        "lora": lora,
+        "seed": seed,
+        "inputs": {name: sha256_path(path) for name, path in sorted(inputs.items())},
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def last_checkpoint(checkpoint_dir: Path, signature: str) -> Path | None:
+    """The newest checkpoint of the same run, or None (a different run's checkpoints are removed)."""
+    marker = checkpoint_dir / "run_signature.txt"
+    if checkpoint_dir.exists() and (not marker.is_file() or marker.read_text().strip() != signature):
+        log.info("checkpoints in %s belong to another run configuration: starting over", checkpoint_dir)
+        shutil.rmtree(checkpoint_dir)
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    marker.write_text(signature + "\n")
+    done = [p for p in checkpoint_dir.glob("checkpoint-*") if (p / "trainer_state.json").is_file()]
+    return max(done, key=lambda p: int(p.name.split("-")[1]), default=None)
+
+
+# ---------------------------------------------------------------- steps
+def train(
+    experiment: str,
+    stage: str,
+    args: dict[str, Any],
+    lora: dict[str, Any],
+    parent_dir: Path,
+    train_path: Path,
+    validation_path: Path,
+    out: Path,
+    checkpoint_dir: Path,
+    seed: int,
+    device: str = "cpu",
+    trust_remote_code: bool = False,
+) -> dict[str, Any]:
+    """Train one LoRA stage; write the adapter folder atomically. Returns the training summary."""
+    from datasets import Dataset
+    from transformers import set_seed
+
+    from rualign.modeling import check_model_dir, load_tokenizer
+
+    check_args(stage, args)
+    check_model_dir(parent_dir)
+    inputs = {"parent_model": parent_dir, "train": train_path, "validation": validation_path}
+    prov = Provenance(
+        f"train:{stage}", inputs=inputs, config={"experiment": experiment, "args": args, "lora": lora}, seed=seed
+    )
+    set_seed(seed)
+    tokenizer = load_tokenizer(parent_dir, padding_side="right", trust_remote_code=trust_remote_code)
+    train_rows, val_rows = read_jsonl(train_path), read_jsonl(validation_path)
+    dropped = 0
+    if stage == "sft":
+        build = lambda rows: [tokenize_sft(tokenizer, r["messages"], args["max_length"]) for r in rows]  # noqa: E731
+        train_data, val_data = build(train_rows), build(val_rows)
+    else:
+        train_data, dropped = preference_rows(train_rows, stage, tokenizer, args["max_prompt_length"])
+        val_data, _ = preference_rows(val_rows, stage, tokenizer, args["max_prompt_length"])
+        if dropped:
+            log.warning(
+                "%d pair(s) dropped: prompt longer than max_prompt_length=%d", dropped, args["max_prompt_length"]
+            )
+    if not train_data:
+        raise RualignError(f"{train_path}: no training rows left (max_prompt_length {args.get('max_prompt_length')})")
+
+    signature = run_signature(stage, args, lora, inputs, seed)
+    resume = last_checkpoint(checkpoint_dir, signature)
+    if resume:
+        log.info("resuming from %s", resume)
+    model = load_for_training(parent_dir, args, device, trust_remote_code)
+    os.environ["TENSORBOARD_LOGGING_DIR"] = str(checkpoint_dir / "runs")  # read by transformers' callback
+    trainer = trainer_class(stage)(
+        model=model,
+        args=trainer_config(stage, args, checkpoint_dir, seed, device),
+        train_dataset=Dataset.from_list(train_data),
+        eval_dataset=Dataset.from_list(val_data) if val_data else None,
+        processing_class=tokenizer,
+        peft_config=lora_config(lora),
+    )
+    started = time.time()
+    result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    wall = time.time() - started
+    state = trainer.state
+    summary: dict[str, Any] = {
+        "experiment": experiment,
+        "stage": stage,
+        "global_step": state.global_step,
+        "resumed_from": resume.name if resume else None,
+        "train_rows": len(train_rows),
+        "pairs_dropped_prompt_too_long": dropped,
+        "train_loss": result.training_loss,
+        "tokens_seen": int(state.num_input_tokens_seen or 0),
+        "train_wall_s": round(wall, 2),
+        "log_history": state.log_history,
+    }
+    summary["tokens_per_s"] = round(summary["tokens_seen"] / wall, 1) if wall > 0 else None
+    if val_data:
+        summary["eval"] = trainer.evaluate()
+    with atomic_path(out) as tmp:
+        trainer.model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        runs = checkpoint_dir / "runs"
+        if runs.is_dir():  # TensorBoard event files travel with the adapter
+            shutil.copytree(runs, tmp / "runs")
+        write_json_atomic(tmp / "training_summary.json", summary)
+        write_json_atomic(
+            tmp / "provenance.json", prov.block(summary={k: v for k, v in summary.items() if k != "log_history"})
+        )
+    if not args["keep_checkpoints"]:
+        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    log.info(
+        "%s: %d steps, loss %.4f, %.1f tokens/s -> %s",
+        experiment,
+        state.global_step,
+        result.training_loss,
+        summary["tokens_per_s"] or 0,
+        out,
+    )
+    return summary
+
+
+MODEL_CARD = """---
+library_name: transformers
+base_model: {base}
+tags: [rualign, lora, {stage}]
+---
+# {experiment}
+
+{description}
+
+Produced by rualign: LoRA {stage} on top of `{parent}`, merged into full weights.
+
+| lineage | |
+|---|---|
+{lineage}
+
+Training: {steps} steps, train loss {loss}, {rows} training rows (`{train}`, sha256 `{train_sha}`).
+Adapter: `{adapter}` (sha256 `{adapter_sha}`). Full provenance: `provenance.json` in this folder.
+"""
+
+
+def lineage(model_dir: Path) -> list[str]:
+    """Model ids from the base model to this one, read from the provenance of each folder."""
+    chain = []
+    current: Path | None = model_dir
+    while current is not None:
+        prov_file = current / "provenance.json"
+        prov = read_json(prov_file) if prov_file.is_file() else {}
+        chain.append(prov.get("experiment") or current.name)
+        parent = prov.get("parent_model")
+        current = Path(parent) if parent else None
+    return list(reversed(chain))
+
+
+def merge(
+    experiment: str,
+    description: str,
+    parent_dir: Path,
+    adapter_dir: Path,
+    out: Path,
+    dtype: str,
+    trust_remote_code: bool = False,
+) -> None:
+    """Merge a LoRA adapter into its parent; write weights, tokenizer, model card and provenance."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from rualign.modeling import check_model_dir, load_tokenizer
+
+    check_model_dir(parent_dir)
+    if not (adapter_dir / "adapter_config.json").is_file():
+        raise RualignError(f"{adapter_dir}: not an adapter folder (no adapter_config.json)")
+    prov = Provenance("merge", inputs={"parent_model": parent_dir, "adapter": adapter_dir}, config={"dtype": dtype})
+    base = AutoModelForCausalLM.from_pretrained(
+        parent_dir, dtype=getattr(torch, dtype), use_safetensors=True, trust_remote_code=trust_remote_code
+    )
+    merged = PeftModel.from_pretrained(base, adapter_dir).merge_and_unload()
+    tokenizer = load_tokenizer(parent_dir, trust_remote_code=trust_remote_code)
+    summary = read_json(adapter_dir / "training_summary.json")
+    adapter_prov = read_json(adapter_dir / "provenance.json")
+    train_input = adapter_prov["inputs"]["train"]
+    chain = [*lineage(parent_dir), experiment]
+    with atomic_path(out) as tmp:
+        merged.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        card = MODEL_CARD.format(
+            base=chain[0],
+            stage=summary["stage"],
+            experiment=experiment,
+            description=description or "",
+            parent=chain[-2],
+            lineage="\n".join(f"| {i} | `{name}` |" for i, name in enumerate(chain)),
+            steps=summary["global_step"],
+            loss=f"{summary['train_loss']:.4f}",
+            rows=summary["train_rows"],
+            train=train_input["path"],
+            train_sha=train_input["sha256"],
+            adapter=adapter_dir,
+            adapter_sha=sha256_path(adapter_dir),
+        )
+        (tmp / "README.md").write_text(card, encoding="utf-8")
+        write_json_atomic(
+            tmp / "provenance.json",
+            prov.block(experiment=experiment, parent_model=str(parent_dir), lineage=chain),
+        )
