@@ -136,6 +136,13 @@ def _check_training(config: dict[str, Any]) -> list[str]:
             problems.append(f"data_recipes.{name}.dataset: '{recipe['dataset']}' is not a dataset of the scale")
         elif recipe.get("ood_share") is not None and not dataset.get("ood_field"):
             problems.append(f"data_recipes.{name}.ood_share: dataset '{recipe['dataset']}' has no ood_field")
+        elif recipe.get("rejected_generator") and dataset["kind"] != "preference":
+            problems.append(f"data_recipes.{name}.rejected_generator: dataset '{recipe['dataset']}' has no pairs")
+        generator = recipe.get("rejected_generator") or {}
+        if generator and generator["experiment"] not in config["experiments"]:
+            problems.append(
+                f"data_recipes.{name}.rejected_generator.experiment: '{generator['experiment']}' is not an experiment"
+            )
     for name, exp in config["experiments"].items():
         stage = exp.get("stage")
         if stage is None:

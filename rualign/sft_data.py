@@ -431,3 +431,53 @@ def fraction_step(train_path: Path, percent: int, out: Path) -> None:
     kept = take_fraction(rows, percent)
     write_jsonl_atomic(out, kept)
     write_json_atomic(sidecar(out), prov.block(rows_in=len(rows), rows_kept=len(kept)))
+
+
+def selfgen_step(
+    rows_path: Path,
+    model_dir: Path,
+    generator: dict,
+    compute: dict,
+    seed: int,
+    out: Path,
+    cache_dir: Path,
+    trust_remote_code: bool = False,
+) -> None:
+    """Preference rows whose rejected answers are the model's own samples (thesis table 11).
+
+    Each prompt is answered once at the configured temperature/top_p; the chosen answer stays.
+    Generations are cached per row id, so an interrupted job resumes. Empty generations are kept
+    (the recipe's pair checks drop and count them, as the thesis code dropped them).
+    """
+    from rualign.generation import SamplingParams, make_backend, render_chat
+    from rualign.io import JsonlCache, cache_file, sha256_file, write_json_atomic, write_jsonl_atomic
+    from rualign.provenance import Provenance
+
+    prov = Provenance(
+        "generate_rejected", inputs={"rows": rows_path, "model": model_dir}, config={"generator": generator}, seed=seed
+    )
+    rows = read_normalised(rows_path)
+    weights = [(w.name, w.stat().st_size) for w in sorted(model_dir.glob("*.safetensors"))]
+    cache = JsonlCache(cache_file(cache_dir, "selfgen", generator, seed, sha256_file(rows_path), weights), key="id")
+    todo = [r for r in rows if r["id"] not in cache]
+    log.info("selfgen: %d prompts, %d cached, %d to generate", len(rows), len(rows) - len(todo), len(todo))
+    if todo:
+        backend = make_backend(model_dir, compute, trust_remote_code)
+        params = SamplingParams(
+            max_new_tokens=generator["max_new_tokens"],
+            temperature=generator["temperature"],
+            top_p=generator["top_p"],
+            seed=seed,
+        )
+        backend.generate(
+            render_chat(backend.tokenizer, [r["prompt"] for r in todo]),
+            params,
+            max_prompt_tokens=generator["max_prompt_tokens"],
+            on_result=lambda i, result: cache.add({"id": todo[i]["id"], **result}),
+        )
+    generated = [
+        {**row, "rejected": [{"role": "assistant", "content": cache.rows[row["id"]]["output"]}]} for row in rows
+    ]
+    write_jsonl_atomic(out, generated)
+    tokens = sum(cache.rows[r["id"]]["n_tokens"] for r in rows)
+    write_json_atomic(sidecar(out), prov.block(n_rows=len(generated), generated_tokens=tokens))

@@ -101,6 +101,17 @@ def render_table(table: str, spec: dict[str, Any], scores: dict, published: dict
     ]
     if standins:
         notes.append("$^\\dagger$ Stand-in data, not the thesis's benchmark set (see data/SOURCES.md).")
+    for column, chain in spec.get("chains", {}).items():
+        if len(chain) > 1:
+            notes.append(
+                f"\\texttt{{{latex_escape(column)}}} = " + " $\\rightarrow$ ".join(latex_escape(c) for c in chain)
+            )
+    if spec.get("training_standins"):
+        notes.append(
+            "Trained on hand-written stand-ins of "
+            + ", ".join(latex_escape(d) for d in spec["training_standins"])
+            + " (see data/sft/SOURCES.md), not the thesis's data."
+        )
     for column, assumptions in spec.get("assumptions", {}).items():
         for assumption in assumptions:
             notes.append(f"\\texttt{{{latex_escape(column)}}}: {latex_escape(assumption)}")

@@ -115,14 +115,34 @@ class Workflow:
     def recipe_inputs(self, wildcards) -> dict[str, str]:
         recipe = self.recipe(wildcards.recipe)
         dataset = recipe["dataset"]
+        generated = recipe["rejected_generator"] is not None
         inputs = {
-            "rows": f"results/data/normalised/{dataset}.jsonl",
+            "rows": f"results/data/selfgen/{wildcards.recipe}.jsonl"
+            if generated
+            else f"results/data/normalised/{dataset}.jsonl",
             "normalise_stats": f"results/data/normalised/{dataset}.stats.json",
             "tokenizer": self.base_model_dir(),
         }
         if recipe["judge_scores"] is not None:
             inputs["scores"] = f"results/data/judged/{dataset}.jsonl"
         return inputs
+
+    @property
+    def selfgen_recipes(self) -> list[str]:
+        return [name for name, r in self.config["data_recipes"].items() if r["rejected_generator"] is not None]
+
+    def selfgen_generator(self, recipe: str) -> dict[str, Any]:
+        generator = dict(self.recipe(recipe)["rejected_generator"])
+        if generator["max_new_tokens"] is None:
+            generator["max_new_tokens"] = self.config["benchmarks"]["ru_arena_hard"]["max_new_tokens"]
+        return generator
+
+    def selfgen_inputs(self, wildcards) -> dict[str, str]:
+        recipe = self.recipe(wildcards.recipe)
+        return {
+            "rows": f"results/data/normalised/{recipe['dataset']}.jsonl",
+            "model": self.model_dir(recipe["rejected_generator"]["experiment"]),
+        }
 
     @staticmethod
     def scores_arg(wildcards, input) -> str:  # noqa: A002 (Snakemake's name)
@@ -206,7 +226,22 @@ class Workflow:
         spec["base_model"] = self.config["base_model"]
         spec["judge"] = self.config["judge"].get("model")
         spec["assumptions"] = {column: self.config["experiments"][column]["assumptions"] for column in spec["columns"]}
+        spec["chains"] = {column: self.chain(column) for column in spec["columns"]}
+        used = {
+            self.recipe(self.config["experiments"][e]["stage"]["data"])["dataset"]
+            for c in spec["columns"]
+            for e in self.chain(c)
+            if self.config["experiments"][e]["stage"]
+        }
+        spec["training_standins"] = sorted(d for d in used if self.config["datasets"][d]["standin"])
         return spec
+
+    def chain(self, experiment: str) -> list[str]:
+        """Trained experiments from the base model to this one (baseline: [baseline])."""
+        chain = [experiment]
+        while self.config["experiments"][chain[0]]["parent"]:
+            chain.insert(0, self.config["experiments"][chain[0]]["parent"])
+        return chain
 
     def table_scores(self, table: str) -> list[str]:
         spec = self.table_spec(table)

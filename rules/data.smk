@@ -77,6 +77,34 @@ rule judge_dataset:
         "--cache-dir results/cache/judge_dataset --threads {threads} {params.trust} > {log} 2>&1"
 
 
+rule generate_rejected:
+    # Self-generated rejected answers (thesis table 11): the chosen answer stays, the rejected one
+    # is the generator experiment's sample at the recipe's temperature/top_p; resumable.
+    input:
+        unpack(RUALIGN.selfgen_inputs),
+    output:
+        rows="results/data/selfgen/{recipe}.jsonl",
+    log:
+        "logs/generate_rejected/{recipe}.log",
+    wildcard_constraints:
+        recipe=RUALIGN.alternatives(RUALIGN.selfgen_recipes),
+    conda:
+        "../envs/rualign.yaml"
+    threads: 2
+    resources:
+        **RUALIGN.resources("generate"),
+    params:
+        generator=lambda w: RUALIGN.json(RUALIGN.selfgen_generator(w.recipe)),
+        compute=RUALIGN.json(CFG["compute"]),
+        seed=CFG["seed"],
+        trust=RUALIGN.trust_flag,
+    shell:
+        "python scripts/train_data.py selfgen --rows {input.rows} --model-dir {input.model} "
+        "--generator {params.generator:q} --compute {params.compute:q} --seed {params.seed} "
+        "--out {output.rows} --cache-dir results/cache/selfgen --threads {threads} {params.trust} "
+        "> {log} 2>&1"
+
+
 rule prepare_recipe:
     input:
         unpack(RUALIGN.recipe_inputs),

@@ -1,4 +1,5 @@
-"""Training data steps: normalise a raw dataset, judge it (RAG quality 1-5), cut a recipe, take a fraction."""
+"""Training data steps: normalise a raw dataset, judge it (RAG quality 1-5), regenerate rejected answers,
+cut a recipe, take a fraction."""
 
 import argparse
 from pathlib import Path
@@ -23,6 +24,17 @@ def main() -> None:
     p.add_argument("--judge", type=cli_utils.json_arg, required=True, help="config 'judge' (JSON)")
     p.add_argument("--compute", type=cli_utils.json_arg, required=True, help="config 'compute' (JSON)")
     p.add_argument("--judge-model-dir", type=Path, default=None)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--cache-dir", type=Path, required=True)
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--trust-remote-code", action="store_true")
+
+    p = steps.add_parser("selfgen", help="replace rejected answers by the model's own samples (resumable)")
+    p.add_argument("--rows", type=Path, required=True)
+    p.add_argument("--model-dir", type=Path, required=True)
+    p.add_argument("--generator", type=cli_utils.json_arg, required=True, help="recipe rejected_generator (JSON)")
+    p.add_argument("--compute", type=cli_utils.json_arg, required=True, help="config 'compute' (JSON)")
+    p.add_argument("--seed", type=int, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--cache-dir", type=Path, required=True)
     p.add_argument("--threads", type=int, default=None)
@@ -54,6 +66,17 @@ def main() -> None:
     elif args.step == "judge":
         D.judge_step(
             args.rows, args.judge, args.compute, args.judge_model_dir, args.out, args.cache_dir, args.trust_remote_code
+        )
+    elif args.step == "selfgen":
+        D.selfgen_step(
+            args.rows,
+            args.model_dir,
+            args.generator,
+            args.compute,
+            args.seed,
+            args.out,
+            args.cache_dir,
+            args.trust_remote_code,
         )
     elif args.step == "recipe":
         D.recipe_step(

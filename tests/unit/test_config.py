@@ -71,8 +71,8 @@ def test_unknown_scale(user_config):
 
 def test_table_column_must_be_an_experiment(user_config):
     bad = copy.deepcopy(user_config)
-    bad["tables"]["table4"]["columns"] = ["gm100"]
-    with pytest.raises(C.ConfigError, match=r"tables\.table4\.columns: 'gm100' is not an experiment"):
+    bad["tables"]["table4"]["columns"] = ["gm1000"]
+    with pytest.raises(C.ConfigError, match=r"tables\.table4\.columns: 'gm1000' is not an experiment"):
         C.resolve(bad)
 
 
@@ -104,4 +104,35 @@ def test_openai_judge_needs_base_url(user_config):
     bad = copy.deepcopy(user_config)
     bad["overrides"] = {"judge": {"backend": "openai", "mode": "generate", "model": "x"}}
     with pytest.raises(C.ConfigError, match="judge.base_url: required"):
+        C.resolve(bad)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda c: c["experiments"]["gm60"]["stage"].update(data="nope"),
+            "gm60.stage.data: 'nope' is not a data recipe",
+        ),
+        (
+            lambda c: c["experiments"]["gm60"]["stage"].update(type="simpo"),
+            "a simpo stage needs preference data, recipe 'gm' gives chat",
+        ),
+        (
+            lambda c: c["experiments"]["sp40-a0.2-r1.7"]["stage"].setdefault("args", {}).update(max_prompt_length=4096),
+            r"max_prompt_length \(4096\) must be below max_length",
+        ),
+        (
+            lambda c: c["experiments"]["gm60"]["stage"].setdefault("args", {}).update(beta=0.1),
+            "do not apply to a sft stage",
+        ),
+        (lambda c: c["experiments"]["gm60"]["stage"].setdefault("args", {}).update(lr=0.1), "unknown key|lr"),
+        (lambda c: c["data_recipes"]["gm"].update(dataset="gm_typo"), "'gm_typo' is not a dataset of the scale"),
+        (lambda c: c["experiments"].update(orphan={"parent": "gm100"}), "orphan: has a parent but no stage"),
+    ],
+)
+def test_training_config_errors_name_the_key(user_config, edit, message):
+    bad = copy.deepcopy(user_config)
+    edit(bad)
+    with pytest.raises(C.ConfigError, match=message):
         C.resolve(bad)

@@ -51,3 +51,81 @@ def test_paper_scale_plans_the_same_dag(scale):
     jobs = planned_jobs(result.stdout)
     assert jobs["generate"] == 9 and jobs["judge_arena"] == 1
     assert jobs["base_model"] == 3  # 3B evaluated, 32B reference, 72B judge
+
+
+def planned_experiments(stdout: str) -> dict[str, set[str]]:
+    """Rule -> experiments it runs for, from the dry run's job list (wildcards lines)."""
+    found: dict[str, set[str]] = {}
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", stdout):
+        rule = re.match(r"(?:local)?rule (\w+):", block.strip())
+        experiment = re.search(r"wildcards:.*?\bexperiment=([^,\s]+)", block)
+        if rule and experiment:
+            found.setdefault(rule.group(1), set()).add(experiment.group(1))
+    return found
+
+
+def dry_run(target: str, *extra: str) -> dict[str, set[str]]:
+    result = snakemake(ROOT, "-n", "--cores", "1", "--forceall", target, *extra)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return planned_experiments(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("table", "trained", "evaluated"),
+    [
+        ("table5", {"gm60", "gm80", "gm100"}, {"baseline", "gm60", "gm80", "gm100"}),
+        ("table6", {"gm100", "saiga100", "gm100-saiga20"}, {"baseline", "saiga100", "gm100-saiga20"}),
+        (
+            "table8",
+            {"gm100", "gm100-saiga60", "rag", "gm100-saiga60-rag45-ood10", "gm100-saiga60-rag55-ood5"},
+            {"baseline", "rag", "gm100-saiga60-rag45-ood10", "gm100-saiga60-rag55-ood5"},
+        ),
+    ],
+)
+def test_a_table_trains_and_evaluates_exactly_its_experiments(table, trained, evaluated):
+    jobs = dry_run(f"results/tables/{table}.tex")
+    assert jobs["train"] == trained and jobs["merge_adapter"] == trained
+    assert jobs["generate"] == evaluated and jobs["score_mmlu"] == evaluated and jobs["judge_arena"] == evaluated
+
+
+BEST_SFT_CHAIN = {"gm100", "gm100-saiga60", "gm100-saiga60-rag55-ood5"}
+
+
+@pytest.mark.parametrize(
+    ("table", "trained", "evaluated"),
+    [
+        (
+            "table9",
+            BEST_SFT_CHAIN | {"sp40-a0.2-r1.7", "sp60-a0.2-r1.7"},
+            {"baseline", "gm100-saiga60-rag55-ood5", "sp40-a0.2-r1.7", "sp60-a0.2-r1.7"},
+        ),
+        (
+            "table11",
+            BEST_SFT_CHAIN | {"selfgen-t0.3-p0.9", "selfgen-t1.0-p1.0"},
+            {"baseline", "selfgen-t0.3-p0.9", "selfgen-t1.0-p1.0"},
+        ),
+    ],
+)
+def test_preference_tables_train_exactly_their_chain(table, trained, evaluated):
+    jobs = dry_run(f"results/tables/{table}.tex")
+    assert jobs["train"] == trained and jobs["merge_adapter"] == trained
+    for rule in ("generate", "score_mmlu", "score_text", "judge_arena", "score_arena"):
+        assert jobs[rule] == evaluated, rule
+
+
+def test_table6_plans_no_gm60_or_gm80_and_no_judge_of_training_data():
+    result = snakemake(ROOT, "-n", "--cores", "1", "--forceall", "results/tables/table6.tex")
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = planned_jobs(result.stdout)
+    assert "judge_dataset" not in jobs  # no RAG recipe in table 6
+    assert jobs["take_fraction"] == 3  # gm 100 %, saiga 100 % and 20 %
+    assert "gm60" not in result.stdout and "gm80" not in result.stdout
+
+
+def test_paper_scale_training_requests_gpus_and_launches_through_accelerate():
+    result = snakemake(
+        ROOT, "-n", "--cores", "1", "--forceall", "-p", "results/models/gm100", "--config", "scale=paper"
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "accelerate launch --num_processes 8" in result.stdout
+    assert "IlyaGusev" not in result.stdout  # gm100 needs only GrandMaster-PRO-MAX
