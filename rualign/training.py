@@ -102,6 +102,22 @@ def preference_rows(rows: list[dict], stage: str, tokenizer, max_prompt_length: 
     return kept, too_long
 
 
+def epoch_tokens(rows: list[dict], tokenizer, epochs: float) -> int:
+    """Tokens a preference trainer processed (trl's CPO/ORPO/KTO do not count them): every pair's
+    prompt + chosen and prompt + rejected (KTO: prompt + completion), times the epochs done."""
+
+    def length(messages: list[dict]) -> int:
+        return len(tokenizer(tokenizer.apply_chat_template(messages, tokenize=False))["input_ids"])
+
+    per_epoch = sum(
+        length(r["prompt"] + r["completion"])
+        if "completion" in r
+        else length(r["prompt"] + r["chosen"]) + length(r["prompt"] + r["rejected"])
+        for r in rows
+    )
+    return round(per_epoch * (epochs or 0))
+
+
 # ---------------------------------------------------------------- configuration
 LORA_KEYS = {"lora_r": "r", "lora_alpha": "alpha", "lora_dropout": "dropout"}
 
@@ -154,7 +170,7 @@ def trainer_config(stage: str, args: dict[str, Any], output_dir: Path, seed: int
         logging_steps=args["logging_steps"],
         report_to=args["report_to"],
         use_cpu=device == "cpu",
-        include_num_input_tokens_seen=True,
+        include_num_input_tokens_seen="non_padding",  # real tokens, for tokens/s and FLOP figures
         disable_tqdm=False,
         remove_unused_columns=False,
     )
@@ -312,8 +328,17 @@ def train(
     if not train_data:
         raise RualignError(f"{train_path}: no training rows left (max_prompt_length {args.get('max_prompt_length')})")
 
+    from accelerate import PartialState
+
+    # Under `accelerate launch` every GPU runs this function: one process prepares the checkpoint
+    # folder and writes the outputs; all of them train and evaluate.
+    processes = PartialState()
     signature = run_signature(stage, args, lora, inputs, seed)
-    resume = last_checkpoint(checkpoint_dir, signature)
+    with processes.main_process_first():
+        resume = last_checkpoint(checkpoint_dir, signature) if processes.is_main_process else None
+    if not processes.is_main_process:
+        done = [p for p in checkpoint_dir.glob("checkpoint-*") if (p / "trainer_state.json").is_file()]
+        resume = max(done, key=lambda p: int(p.name.split("-")[1]), default=None)
     if resume:
         log.info("resuming from %s", resume)
     model = load_for_training(parent_dir, args, device, trust_remote_code)
@@ -338,13 +363,15 @@ def train(
         "train_rows": len(train_rows),
         "pairs_dropped_prompt_too_long": dropped,
         "train_loss": result.training_loss,
-        "tokens_seen": int(state.num_input_tokens_seen or 0),
+        "tokens_seen": int(state.num_input_tokens_seen or 0) or epoch_tokens(train_data, tokenizer, state.epoch),
         "train_wall_s": round(wall, 2),
         "log_history": state.log_history,
     }
     summary["tokens_per_s"] = round(summary["tokens_seen"] / wall, 1) if wall > 0 else None
     if val_data:
         summary["eval"] = trainer.evaluate()
+    if not processes.is_main_process:
+        return summary
     with atomic_path(out) as tmp:
         trainer.model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
