@@ -240,3 +240,23 @@ def test_meta_equals(tmp_path):
     normal, _ = normalised(tmp_path, rows, spec=spec)
     train, _, stats = build(normal, spec=spec, meta_equals={"sonnet_approved": True})
     assert sorted(r["id"] for r in train) == ["ds:1", "ds:3"] and stats["filters"][0]["dropped"] == 2
+
+
+def test_same_seed_gives_byte_identical_files(tmp_path, tiny_model_dir):
+    write_lines(tmp_path / "raw.jsonl", scored_rows([7, 8, 9, 10] * 5))
+    outputs = {}
+    for run, seed in [("a", 5), ("b", 5), ("c", 6)]:
+        folder = tmp_path / run
+        D.normalise_step("ds", CHAT_SPEC, tmp_path, "error", folder / "rows.jsonl", folder / "rows.stats.json")
+        recipe_args = (recipe(min_opus_score=8, validation_share=0.1), CHAT_SPEC, folder / "rows.jsonl")
+        D.recipe_step(
+            "r",
+            *recipe_args,
+            folder / "rows.stats.json",
+            tiny_model_dir,
+            seed,
+            *(folder / n for n in ("t.jsonl", "v.jsonl", "s.json")),
+        )
+        outputs[run] = [(folder / n).read_bytes() for n in ("rows.jsonl", "t.jsonl", "v.jsonl", "s.json")]
+    assert outputs["a"] == outputs["b"]
+    assert outputs["a"][0] == outputs["c"][0] and outputs["a"][1] != outputs["c"][1]
