@@ -67,7 +67,18 @@ class Workflow:
         return "--trust-remote-code" if self.config["trust_remote_code"] else ""
 
     def resources(self, group: str) -> dict[str, Any]:
-        return dict(self.config["resources"].get(group, {}))
+        """Snakemake `resources:` of a rule group, from the scale's `resources:` ({} for a group it lacks).
+
+        Unset keys (null) are left out, so the profile's default-resources apply. mem_mb and runtime
+        become functions of Snakemake's `attempt`: a retried job (OOM kill, timeout, scancel) asks for
+        retry_growth ** (attempt - 1) times its first request.
+        """
+        spec = {k: v for k, v in self.config["resources"].get(group, {}).items() if v is not None}
+        growth = spec.pop("retry_growth", 1.0)
+        for key in ("mem_mb", "runtime"):
+            if key in spec:
+                spec[key] = _grows_on_retry(spec[key], growth)
+        return spec
 
     def generation_spec(self, benchmark: str) -> dict[str, Any]:
         """The part of a benchmark's config that shapes its answers (so other edits do not regenerate)."""
@@ -247,3 +258,10 @@ class Workflow:
         spec = self.table_spec(table)
         benchmarks = sorted({METRICS[m][0] for m in spec["metrics"]})
         return [f"results/scores/{e}/{b}.json" for e in spec["columns"] for b in benchmarks]
+
+
+def _grows_on_retry(first: int, growth: float):
+    def on_attempt(wildcards, attempt: int) -> int:
+        return round(first * growth ** (attempt - 1))
+
+    return on_attempt
