@@ -9,6 +9,7 @@ rule prepare_benchmark:
         provenance="results/benchmarks/{benchmark}.provenance.json",
     log:
         "logs/prepare_benchmark/{benchmark}.log",
+    localrule: True
     conda:
         "../envs/rualign.yaml"
     resources:

@@ -36,6 +36,7 @@ rule score_arena:
         per_item="results/scores/{experiment}/ru_arena_hard.items.jsonl",
     log:
         "logs/score/{experiment}/ru_arena_hard.log",
+    localrule: True
     conda:
         "../envs/rualign.yaml"
     resources:
@@ -59,6 +60,7 @@ rule score_text:
         per_item="results/scores/{experiment}/{libra_or_flores}.items.jsonl",
     log:
         "logs/score/{experiment}/{libra_or_flores}.log",
+    localrule: True
     conda:
         "../envs/rualign.yaml"
     resources:
