@@ -178,7 +178,8 @@ SlurmdTimeout=30
 InactiveLimit=0
 # squeue-based status polling in the snakemake slurm plugin needs finished jobs to stay
 # visible: the plugin only uses squeue if MinJobAge >= 3 * init_seconds_before_status_checks.
-MinJobAge=600
+# tests/slurm also reads finished jobs' records (scontrol show job) after runs of many minutes.
+MinJobAge=3600
 KillWait=5
 Waittime=0
 $gres_types
