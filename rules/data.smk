@@ -37,6 +37,7 @@ rule normalise_dataset:
         stats="results/data/normalised/{dataset}.stats.json",
     log:
         "logs/normalise_dataset/{dataset}.log",
+    localrule: True
     conda:
         "../envs/rualign.yaml"
     resources:

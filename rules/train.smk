@@ -45,7 +45,7 @@ rule merge_adapter:
         "../envs/rualign.yaml"
     threads: 2
     resources:
-        **RUALIGN.resources("cpu"),
+        **RUALIGN.resources("merge"),
     params:
         description=lambda w: CFG["experiments"][w.experiment]["description"],
         dtype=CFG["training"]["runtime"]["merge_dtype"],
