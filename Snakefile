@@ -31,6 +31,7 @@ include: "rules/train.smk"
 include: "rules/generate.smk"
 include: "rules/evaluate.smk"
 include: "rules/tables.smk"
+include: "rules/report.smk"
 
 
 rule all:

@@ -120,6 +120,9 @@ def _check_references(config: dict[str, Any], source: str) -> None:
         for metric in spec.get("metrics", []):
             if metric not in METRICS:
                 problems.append(f"tables.{table}.metrics: unknown metric '{metric}' (known: {', '.join(METRICS)})")
+    for table in config["report"].get("tables") or []:
+        if table not in config["tables"]:
+            problems.append(f"report.tables: '{table}' is not a table ({', '.join(config['tables'])})")
     if problems:
         raise ConfigError(f"{source}: invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
 

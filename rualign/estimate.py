@@ -1,0 +1,413 @@
+"""Predict what a target costs at paper scale: jobs per rule, training and generated tokens, A100-hours.
+
+Jobs come from a Snakemake dry run (`snakemake -n --forceall <target> --config scale=paper`); sizes
+and throughputs come from a cost model YAML (paper/cost_model.yaml) in which every number states
+its source or says "assumption". Rules the cost model does not know are counted, with no tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rualign import config as config_mod
+from rualign.io import RualignError
+
+ROOT = config_mod.ROOT
+DEFAULT_COST_MODEL = ROOT / "paper" / "cost_model.yaml"
+_JOB_HEAD = re.compile(r"^(?:local)?rule (\w+):\s*$")
+_WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
+_STATS_ROW = re.compile(r"^(\w+)\s+(\d+)\s*$")
+
+
+@dataclass
+class Job:
+    rule: str
+    wildcards: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RuleCost:
+    jobs: int = 0
+    train_tokens: float = 0.0
+    prompt_tokens: float = 0.0
+    generated_tokens: float = 0.0
+    gpu_hours: float = 0.0
+    known: bool = True
+
+
+# ---------------------------------------------------------------- dry run
+def parse_dry_run(text: str) -> list[Job]:
+    """Jobs of a `snakemake -n` printout: one per `rule X:` block with its wildcards.
+
+    Falls back to the "Job stats" table (counts without wildcards) when no job blocks are printed
+    (e.g. --quiet).
+    """
+    jobs: list[Job] = []
+    current: Job | None = None
+    for line in text.splitlines():
+        head = _JOB_HEAD.match(line)
+        if head:
+            current = Job(head.group(1))
+            jobs.append(current)
+            continue
+        wild = _WILDCARDS.match(line)
+        if wild and current is not None:
+            for pair in wild.group(1).split(", "):
+                key, _, value = pair.partition("=")
+                current.wildcards[key.strip()] = value.strip()
+        elif not line.startswith((" ", "\t")):
+            current = None
+    if jobs:
+        return jobs
+    if "Job stats:" in text:
+        table = text.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+        for line in table.splitlines():
+            row = _STATS_ROW.match(line)
+            if row and row.group(1) != "total":
+                jobs += [Job(row.group(1)) for _ in range(int(row.group(2)))]
+    return jobs
+
+
+def target_path(target: str) -> str:
+    """`all` -> results/tables/all; a table id -> its .tex; a path is kept."""
+    if target == "all":
+        return "results/tables/all"
+    if re.fullmatch(r"table\w*", target):
+        return f"results/tables/{target}.tex"
+    return target
+
+
+def dry_run(target: str, config_args: list[str], workdir: Path = ROOT) -> str:
+    """Run the Snakemake dry run of `target` (every job, as from scratch); raise on a planning error."""
+    snakemake = Path(sys.executable).parent / "snakemake"
+    command = [str(snakemake) if snakemake.exists() else "snakemake", "-n", "--forceall", "--cores", "1"]
+    command += [target_path(target), "--config", *config_args]
+    try:
+        result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=900)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise RualignError(f"snakemake dry run failed to start ({err})") from None
+    if result.returncode != 0:
+        raise RualignError(
+            f"snakemake dry run of {target_path(target)} failed: {_planning_error(result.stderr + result.stdout)}"
+        )
+    return result.stdout + result.stderr
+
+
+def _planning_error(text: str) -> str:
+    """The message of a failed dry run, without Snakemake's banner and traceback."""
+    ours = [line.removeprefix("error: ") for line in text.splitlines() if line.startswith("error: ")]
+    if ours:
+        return " ".join(ours)
+    segment = text.split("Building DAG of jobs...")[-1].split("Traceback:")[0]
+    lines = [line.strip() for line in segment.splitlines() if line.strip() and line.strip() not in ("Error:",)]
+    return " | ".join(lines)[:600] or "no message"
+
+
+# ---------------------------------------------------------------- cost model
+def load_cost_model(path: str | Path = DEFAULT_COST_MODEL) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise RualignError(f"{path}: cost model not found")
+    try:
+        model = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise RualignError(f"{path}: not valid YAML ({err})") from None
+    for section in ("datasets", "training", "benchmarks", "judge", "throughput"):
+        if not isinstance(model.get(section), dict):
+            raise RualignError(f"{path}: section '{section}' missing")
+    return model
+
+
+def _v(entry: Any) -> float:
+    """Value of a {value, source} entry (a bare number is accepted)."""
+    return float(entry["value"] if isinstance(entry, dict) else entry)
+
+
+def assumptions(model: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    """Every (dotted key, value, source) in the cost model."""
+    found: list[tuple[str, Any, str]] = []
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict) and "value" in node and "source" in node:
+            found.append((where, node["value"], node["source"]))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{where}.{key}" if where else str(key))
+
+    walk(model, "")
+    return found
+
+
+class Estimator:
+    def __init__(self, config: dict[str, Any], cost: dict[str, Any]):
+        self.config = config
+        self.cost = cost
+        self.warnings: list[str] = []
+
+    # ---- training
+    def training_plan(self, experiment: str) -> dict[str, Any] | None:
+        """{dataset, fraction, stage, keep?} of a trained experiment, from the cost model or its config."""
+        plan = self.cost.get("experiments", {}).get(experiment)
+        if plan:
+            return plan
+        spec = self.config.get("experiments", {}).get(experiment, {})
+        text = json.dumps(spec, sort_keys=True)
+        for name, dataset in self.cost["datasets"].items():
+            if dataset.get("hub") and dataset["hub"] in text:
+                fraction = _find_key(spec, "fraction")
+                stage = "simpo" if re.search(r"simpo|cpo|preference", text, re.IGNORECASE) else "sft"
+                return {
+                    "dataset": name,
+                    "fraction": fraction if isinstance(fraction, int | float) else 1.0,
+                    "stage": stage,
+                }
+        return None
+
+    def train(self, experiment: str) -> RuleCost:
+        plan = self.training_plan(experiment)
+        if plan is None:
+            self.warnings.append(f"train {experiment}: no dataset size known (add it to the cost model): 0 tokens")
+            return RuleCost(jobs=1)
+        dataset = self.cost["datasets"][plan["dataset"]]
+        training = self.cost["training"]
+        keep = _v(plan["keep"]) if "keep" in plan else _v(dataset["keep"])
+        examples = _v(dataset["rows"]) * keep * (1 - _v(training["validation_share"])) * float(plan["fraction"])
+        tokens = examples * _v(training["epochs"]) * _v(dataset["tokens"])
+        rate = _v(training["simpo_tokens_per_s" if plan["stage"] == "simpo" else "sft_tokens_per_s"])
+        seconds = _v(training.get("startup_s", 0)) + tokens / rate
+        return RuleCost(jobs=1, train_tokens=tokens, gpu_hours=seconds / 3600 * _v(training["gpus"]))
+
+    # ---- evaluation
+    def benchmark_size(self, benchmark: str) -> tuple[float, float, float]:
+        """(items, prompt tokens per item, generated tokens per item) of one benchmark at this config."""
+        spec = self.config["benchmarks"].get(benchmark, {})
+        sizes = self.cost["benchmarks"]
+        key = (
+            "babilong"
+            if benchmark.startswith("babilong")
+            else "flores"
+            if benchmark.startswith("flores")
+            else benchmark
+        )
+        size = sizes.get(key)
+        if size is None:
+            self.warnings.append(f"benchmark {benchmark}: no size in the cost model: 0 tokens")
+            return 0.0, 0.0, 0.0
+        lengths = spec.get("lengths") or {}
+        per_length = _v(size["items"])
+        limit = spec.get("limit") or 0
+        if lengths:
+            items = (min(limit, per_length) if limit else per_length) * len(lengths)
+            prompt = sum(lengths.values()) / len(lengths)
+        else:
+            items = min(limit, per_length) if limit else per_length
+            prompt = _v(size["prompt"])
+        output = _v(size["output"])
+        if spec.get("max_new_tokens"):
+            output = min(output, float(spec["max_new_tokens"]))
+        return items, prompt, output
+
+    def _gpu_hours(self, kind: str, prompt_tokens: float, generated_tokens: float) -> float:
+        rates = self.cost["throughput"][kind]
+        seconds = _v(rates.get("startup_s", 0)) + prompt_tokens / _v(rates["prefill"])
+        seconds += generated_tokens / _v(rates["decode"]) if generated_tokens else 0
+        return seconds / 3600 * _v(rates["gpus"])
+
+    def generate(self, benchmark: str, kind: str = "small") -> RuleCost:
+        items, prompt, output = self.benchmark_size(benchmark)
+        p, g = items * prompt, items * output
+        return RuleCost(1, 0, p, g, self._gpu_hours(kind, p, g))
+
+    def score_mmlu(self, benchmark: str) -> RuleCost:
+        items, prompt, _ = self.benchmark_size(benchmark)
+        p = items * prompt
+        return RuleCost(1, 0, p, 0, self._gpu_hours("mmlu", p, 0))
+
+    def judge_arena(self) -> RuleCost:
+        arena = self.config["benchmarks"]["ru_arena_hard"]
+        references = len(arena.get("reference_answers", {})) + len(arena.get("generated_references", {}))
+        items, prompt_q, answer = self.benchmark_size("ru_arena_hard")
+        judge = self.cost["judge"]
+        games = items * references * _v(judge["orders"])
+        output = _v(judge["output"])
+        if self.config["judge"].get("max_new_tokens"):
+            output = min(output, float(self.config["judge"]["max_new_tokens"]))
+        p, g = games * _v(judge["prompt"]), games * output
+        if self.config["judge"].get("backend") == "openai":
+            return RuleCost(1, 0, p, g, 0.0)  # served elsewhere: tokens, no GPU time of ours
+        return RuleCost(1, 0, p, g, self._gpu_hours("judge", p, g))
+
+    def job_cost(self, job: Job) -> RuleCost:
+        w = job.wildcards
+        if job.rule == "train":
+            return self.train(w.get("experiment", "?"))
+        if job.rule == "generate" and w.get("generative"):
+            return self.generate(w["generative"])
+        if job.rule == "generate_reference":
+            return self.generate("ru_arena_hard", "reference")
+        if job.rule == "score_mmlu" and w.get("mmlu"):
+            return self.score_mmlu(w["mmlu"])
+        if job.rule == "judge_arena":
+            return self.judge_arena()
+        known = job.rule in KNOWN_CHEAP_RULES
+        return RuleCost(jobs=1, known=known)
+
+    def estimate(self, jobs: list[Job]) -> dict[str, RuleCost]:
+        per_rule: dict[str, RuleCost] = {}
+        for job in jobs:
+            cost = self.job_cost(job)
+            total = per_rule.setdefault(job.rule, RuleCost(known=cost.known))
+            total.jobs += 1
+            total.train_tokens += cost.train_tokens
+            total.prompt_tokens += cost.prompt_tokens
+            total.generated_tokens += cost.generated_tokens
+            total.gpu_hours += cost.gpu_hours
+        return per_rule
+
+
+# Rules with no GPU time and no tokens by design (CPU steps); anything else unknown is flagged.
+KNOWN_CHEAP_RULES = {
+    "base_model",
+    "prepare_benchmark",
+    "prepare_sft_data",
+    "prepare_preferences",
+    "score_text",
+    "score_arena",
+    "table",
+    "all_tables",
+    "report",
+    "merge",
+    "merge_adapter",
+}
+
+
+def _find_key(node: Any, key: str) -> Any:
+    if isinstance(node, dict):
+        if key in node:
+            return node[key]
+        for value in node.values():
+            found = _find_key(value, key)
+            if found is not None:
+                return found
+    return None
+
+
+def _human(n: float) -> str:
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= scale:
+            return f"{n / scale:.2f}{unit}"
+    return f"{n:.0f}"
+
+
+def format_estimate(
+    target: str, scale: str, per_rule: dict[str, RuleCost], cost: dict[str, Any], cost_path: str, warnings: list[str]
+) -> str:
+    header = f"{'rule':<22} {'jobs':>5} {'train tok':>10} {'prompt tok':>11} {'gen tok':>10} {'A100-h':>9}"
+    lines = [
+        f"estimate of {target_path(target)} at scale {scale} ({cost.get('gpu', 'A100')}; cost model {cost_path})",
+        header,
+    ]
+    total = RuleCost()
+    for rule, c in per_rule.items():
+        mark = "" if c.known else "  (unknown rule: counted, no tokens)"
+        lines.append(
+            f"{rule:<22} {c.jobs:>5} {_human(c.train_tokens):>10} {_human(c.prompt_tokens):>11} "
+            f"{_human(c.generated_tokens):>10} {c.gpu_hours:>9.1f}{mark}"
+        )
+        total.jobs += c.jobs
+        total.train_tokens += c.train_tokens
+        total.prompt_tokens += c.prompt_tokens
+        total.generated_tokens += c.generated_tokens
+        total.gpu_hours += c.gpu_hours
+    lines.append(
+        f"{'total':<22} {total.jobs:>5} {_human(total.train_tokens):>10} {_human(total.prompt_tokens):>11} "
+        f"{_human(total.generated_tokens):>10} {total.gpu_hours:>9.1f}"
+    )
+    lines += [f"warning: {w}" for w in dict.fromkeys(warnings)]
+    lines.append("assumptions (value: source):")
+    lines += [f"  {key} = {value}: {source}" for key, value, source in assumptions(cost)]
+    return "\n".join(lines)
+
+
+def summary_json(per_rule: dict[str, RuleCost]) -> dict[str, Any]:
+    rules = {
+        rule: {
+            "jobs": c.jobs,
+            "train_tokens": round(c.train_tokens),
+            "prompt_tokens": round(c.prompt_tokens),
+            "generated_tokens": round(c.generated_tokens),
+            "a100_hours": round(c.gpu_hours, 2),
+            "known": c.known,
+        }
+        for rule, c in per_rule.items()
+    }
+    totals = {
+        k: sum(r[k] for r in rules.values()) for k in ("jobs", "train_tokens", "prompt_tokens", "generated_tokens")
+    }
+    totals["a100_hours"] = round(sum(c.gpu_hours for c in per_rule.values()), 2)
+    return {"rules": rules, "total": totals}
+
+
+def parse_config_args(pairs: list[str]) -> dict[str, Any]:
+    """--config KEY=VALUE pairs as Snakemake reads them (values parsed as YAML)."""
+    extra: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise RualignError(f"--config {pair!r}: expected KEY=VALUE")
+        try:
+            extra[key] = yaml.safe_load(value)
+        except yaml.YAMLError as err:
+            raise RualignError(f"--config {pair!r}: value is not valid YAML ({err})") from None
+    return extra
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("target", help="results/tables/<table>.tex, a table id, or 'all'")
+    parser.add_argument("--scale", default="paper", help="scale preset to estimate (default paper)")
+    parser.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE", help="as snakemake --config")
+    parser.add_argument("--cost-model", type=Path, default=DEFAULT_COST_MODEL, help="throughput/size assumptions")
+    parser.add_argument("--jobs-from", type=Path, help="a saved `snakemake -n` printout instead of running one")
+    parser.add_argument("--directory", type=Path, default=ROOT, help="workflow directory (default: this checkout)")
+    parser.add_argument("--json", action="store_true", help="print the estimate as JSON")
+
+
+def run_cli(args) -> int:
+    cost = load_cost_model(args.cost_model)
+    config_args = [f"scale={args.scale}", *[a for a in args.config if not a.startswith("scale=")]]
+    extra = parse_config_args(config_args)
+    config = config_mod.load(args.directory / "config.yaml", extra)
+    if args.jobs_from:
+        if not args.jobs_from.is_file():
+            raise RualignError(f"{args.jobs_from}: file not found")
+        text = args.jobs_from.read_text(encoding="utf-8")
+    else:
+        text = dry_run(args.target, config_args, args.directory)
+    jobs = parse_dry_run(text)
+    if not jobs and "Nothing to be done" not in text:
+        raise RualignError("the dry run printed no jobs (is the target right?)")
+    estimator = Estimator(config, cost)
+    per_rule = estimator.estimate(jobs)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "target": target_path(args.target),
+                    "scale": args.scale,
+                    **summary_json(per_rule),
+                    "warnings": estimator.warnings,
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(format_estimate(args.target, args.scale, per_rule, cost, str(args.cost_model), estimator.warnings))
+    return 0

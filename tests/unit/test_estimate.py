@@ -1,0 +1,123 @@
+"""rualign estimate over a synthetic job list: tokens and A100-hours from the cost model, unknown rules."""
+
+import pytest
+
+from rualign import config as config_mod
+from rualign.estimate import Estimator, Job, assumptions, load_cost_model, parse_dry_run, target_path
+from rualign.io import RualignError
+
+DRY_RUN = """\
+Building DAG of jobs...
+Job stats:
+job             count
+------------  -------
+train               2
+generate            2
+total               4
+
+[Mon Nov 23 08:46:54 2026]
+rule train:
+    input: results/data/gm/train.jsonl
+    output: results/adapters/gm60
+    jobid: 3
+    wildcards: experiment=gm60
+    resources: tmpdir=/tmp
+
+rule train:
+    output: results/adapters/sp60-a0.2-r1.7
+    wildcards: experiment=sp60-a0.2-r1.7
+
+rule train:
+    wildcards: experiment=my-new-run
+
+rule generate:
+    wildcards: experiment=gm60, generative=ru_arena_hard
+
+rule generate:
+    wildcards: experiment=gm60, generative=babilong_qa1
+
+rule score_mmlu:
+    wildcards: experiment=gm60, mmlu=rummlu
+
+rule judge_arena:
+    wildcards: experiment=gm60
+
+localrule table:
+    wildcards: table=table9
+
+rule prepare_sft_data:
+    wildcards: recipe=gm
+
+rule distill_rewards:
+    wildcards: experiment=gm60
+"""
+
+
+@pytest.fixture(scope="module")
+def estimator():
+    return Estimator(config_mod.load(extra={"scale": "paper"}), load_cost_model())
+
+
+def test_parse_jobs_with_wildcards():
+    jobs = parse_dry_run(DRY_RUN)
+    assert [j.rule for j in jobs].count("train") == 3
+    assert jobs[0].wildcards == {"experiment": "gm60"}
+    assert jobs[3].wildcards == {"experiment": "gm60", "generative": "ru_arena_hard"}
+    assert jobs[7].rule == "table"
+
+
+def test_job_stats_fallback_when_no_job_blocks():
+    jobs = parse_dry_run(DRY_RUN.split("[Mon")[0])
+    assert [j.rule for j in jobs] == ["train", "train", "generate", "generate"]
+
+
+def test_tokens_and_hours_follow_the_cost_model(estimator):
+    cost = estimator.cost
+    per_rule = estimator.estimate(parse_dry_run(DRY_RUN))
+    gm = cost["datasets"]["grandmaster_pro_max"]
+    sp = cost["datasets"]["saiga_preferences"]
+    train = cost["training"]
+    expected = 0.6 * gm["rows"]["value"] * gm["keep"]["value"] * gm["tokens"]["value"]
+    expected += 0.6 * sp["rows"]["value"] * sp["keep"]["value"] * sp["tokens"]["value"]
+    expected *= (1 - train["validation_share"]["value"]) * train["epochs"]["value"]
+    assert per_rule["train"].jobs == 3
+    assert per_rule["train"].train_tokens == pytest.approx(expected)
+    assert per_rule["train"].gpu_hours > 0
+    assert any("my-new-run" in w for w in estimator.warnings)
+    arena = cost["benchmarks"]["ru_arena_hard"]
+    babi = cost["benchmarks"]["babilong"]
+    lengths = estimator.config["benchmarks"]["babilong_qa1"]["lengths"]
+    assert per_rule["generate"].generated_tokens == pytest.approx(
+        arena["items"]["value"] * arena["output"]["value"]
+        + babi["items"]["value"] * len(lengths) * babi["output"]["value"]
+    )
+    assert per_rule["generate"].prompt_tokens > babi["items"]["value"] * 4 * 4096  # long contexts
+    games = arena["items"]["value"] * 4 * 2  # 4 references, both orders
+    assert per_rule["judge_arena"].generated_tokens == pytest.approx(games * cost["judge"]["output"]["value"])
+    assert per_rule["score_mmlu"].generated_tokens == 0 and per_rule["score_mmlu"].prompt_tokens > 0
+    assert per_rule["table"].known and per_rule["prepare_sft_data"].known and per_rule["table"].gpu_hours == 0
+    unknown = per_rule["distill_rewards"]
+    assert unknown.jobs == 1 and not unknown.known and unknown.gpu_hours == 0
+
+
+def test_config_limits_cap_the_benchmark_size():
+    config = config_mod.load(extra={"scale": "paper", "overrides": {"benchmarks": {"ru_arena_hard": {"limit": 50}}}})
+    estimator = Estimator(config, load_cost_model())
+    cost = estimator.job_cost(Job("generate", {"experiment": "baseline", "generative": "ru_arena_hard"}))
+    assert cost.generated_tokens == pytest.approx(50 * estimator.cost["benchmarks"]["ru_arena_hard"]["output"]["value"])
+
+
+def test_every_cost_model_number_states_a_source():
+    entries = assumptions(load_cost_model())
+    assert len(entries) > 30
+    assert all(isinstance(source, str) and source for _, _, source in entries)
+
+
+def test_targets_and_bad_cost_model(tmp_path):
+    assert target_path("all") == "results/tables/all"
+    assert target_path("table9") == "results/tables/table9.tex"
+    assert target_path("results/tables/table9.tex") == "results/tables/table9.tex"
+    bad = tmp_path / "cost.yaml"
+    bad.write_text("datasets: {}\n")
+    with pytest.raises(RualignError, match="section 'training' missing"):
+        load_cost_model(bad)

@@ -1,0 +1,93 @@
+"""The report on a synthetic results tree: sections, tables, figures, conclusions, PDF where pdflatex exists."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from rualign.io import read_json
+from rualign.report import build_report, compare_table, conclusions, fraction_of, spearman, tex_text
+from tests.synthetic_results import build
+
+SECTIONS = ["Setup", "Datasets", "Methods", "Results", "Assumptions", "Errata", "Conclusions"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        chain = build(root)
+        buildinfo = build_report(chain["config"], [chain["table"]], chain["published"], root / "results/report", root)
+    return root, chain, buildinfo
+
+
+def test_tex_and_html_have_every_section_and_the_table(built):
+    root, _, _ = built
+    tex = (root / "results/report/report.tex").read_text(encoding="utf-8")
+    html = (root / "results/report/report.html").read_text(encoding="utf-8")
+    for section in SECTIONS:
+        assert f"\\section{{{section}}}" in tex
+        assert f'<h2 id="{section.lower()}">{section}</h2>' in html
+    assert "LIBRA: ruBABILongQA1 & 0.550$^\\dagger$ & 0.648 & -0.098" in tex
+    assert "<td>0.1300</td><td>0.1695</td><td>-0.0395</td>" in html
+    assert "FLORES row labels swapped in tables 9-11" in tex and "affects this report: no" in html
+    assert "dropped / too\\_long" in tex  # measured filter statistics
+    assert "gm60: an assumption" in html
+    assert (root / "results/report/tables/table5.html").is_file()
+
+
+def test_figures_and_provenance(built):
+    root, _, buildinfo = built
+    names = sorted(p.name for p in (root / "results/report/figures").iterdir())
+    assert names == ["fraction.png", "length_vs_winrate.png", "libra_length.png", "paper_vs_reproduced.png"]
+    prov = read_json(root / "results/report/report.provenance.json")
+    assert "results/data/gm60/stats.json" in json.dumps(prov["inputs"])
+    assert any(k.startswith("score") for k in prov["inputs"])
+    assert prov["build"] == buildinfo
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no pdflatex (setup.sh --tex)")
+def test_pdf_has_the_sections(built):
+    root, _, buildinfo = built
+    pdf = root / "results/report/report.pdf"
+    assert buildinfo["pdf"] and pdf.is_file() and buildinfo["compile_s"] > 0
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        for section in SECTIONS:
+            assert section in text
+        assert "table5: SFT on GM fractions" in text
+
+
+def test_no_engine_writes_tex_and_html_only(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    chain = build(tmp_path)
+    info = build_report(chain["config"], [chain["table"]], chain["published"], tmp_path / "out", tmp_path, pdf=False)
+    assert info["pdf"] is None and info["reason"] == "report.pdf is false"
+    assert (tmp_path / "out/report.tex").is_file() and not (tmp_path / "out/report.pdf").exists()
+
+
+def test_conclusions_are_computed_from_the_numbers():
+    spec = {"columns": ["a", "b", "c"], "metrics": ["judge_winrate", "answer_length"]}
+    scores = {
+        e: {"judge_winrate": {"value": w}, "answer_length": {"value": n}}
+        for e, w, n in (("a", 0.1, 400), ("b", 0.3, 600), ("c", 0.2, 500))
+    }
+    published = {"a": {"judge_winrate": 0.1}, "b": {"judge_winrate": 0.2}, "c": {"judge_winrate": 0.3}}
+    comp = compare_table(spec, scores, published)
+    best = comp["best"][0]
+    assert (best["reproduced"], best["paper"], best["same"]) == ("b", "c", False)
+    assert comp["agreement"][0]["agree"] == 2 and comp["agreement"][0]["of"] == 2
+    text = conclusions([{"id": "t", "columns": spec["columns"], "comparison": comp}], "paper")
+    assert "t: best LLM-as-a-Judge is b (the paper's best is c)." in text
+    assert any("Spearman correlation +1.00" in line for line in text)
+    assert spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1)
+
+
+def test_fractions_and_cyrillic():
+    assert fraction_of("gm80", {}) == ("GM (SFT)", 80.0)
+    assert fraction_of("sp40-a0.2-r1.7", {}) == ("SimPO (a0.2, r1.7)", 40.0)
+    assert fraction_of("sp100-a0.1-r1.5", {}) is None
+    assert fraction_of("gm60", {"experiments": {"gm60": {"train": {"fraction": 0.55}}}}) == ("GM (SFT)", 55.0)
+    assert tex_text("data_x: Привет, мир!") == r"data\_x: \foreignlanguage{russian}{Привет, мир}!"
