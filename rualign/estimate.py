@@ -183,7 +183,8 @@ class Estimator:
         tokens = examples * _v(training["epochs"]) * _v(dataset["tokens"])
         rate = _v(training["simpo_tokens_per_s" if plan["stage"] == "simpo" else "sft_tokens_per_s"])
         seconds = _v(training.get("startup_s", 0)) + tokens / rate
-        return RuleCost(jobs=1, train_tokens=tokens, gpu_hours=seconds / 3600 * _v(training["gpus"]))
+        gpus = self.config.get("resources", {}).get("train", {}).get("gpu") or _v(training["gpus"])
+        return RuleCost(jobs=1, train_tokens=tokens, gpu_hours=seconds / 3600 * float(gpus))
 
     # ---- evaluation
     def benchmark_size(self, benchmark: str) -> tuple[float, float, float]:
