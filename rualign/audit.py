@@ -102,7 +102,7 @@ def raw_sources(config: Any, where: str = "") -> list[tuple[str, dict[str, Any]]
     """Every raw data source named in a config slice: [(dotted key, source dict)]."""
     found: list[tuple[str, dict[str, Any]]] = []
     if isinstance(config, dict):
-        if any(isinstance(config.get(k), str) for k in ("path", "hub", "url", "repo_id")):
+        if any(isinstance(config.get(k), str) for k in ("path", "hub", "url", "repo_id", "package")):
             found.append((where or "(config)", config))
         for key, value in config.items():
             found += raw_sources(value, f"{where}.{key}" if where else str(key))
@@ -324,6 +324,9 @@ def _describe_source(source: dict[str, Any]) -> str:
         return f"url {source['url']}" + (f" sha256 {_short(source.get('sha256'))}" if source.get("sha256") else "")
     if isinstance(source.get("path"), str):
         return f"repo file {source['path']}"
+    if isinstance(source.get("package"), str):
+        digest = f" sha256 {_short(source['sha256'])}" if source.get("sha256") else ""
+        return f"PyPI package {source['package']} file {source.get('gguf_file')}{digest}"
     return _compact(source, 120)
 
 

@@ -380,6 +380,7 @@ def make_figures(out_dir: Path, tables: list[dict[str, Any]], config: dict[str, 
         for experiment, curve in curves.items():
             ax.plot([x for x, _ in curve], [y for _, y in curve], "o-", label=experiment)
         ax.set_xscale("log", base=2)
+        ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("context length, tokens")
         ax.set_ylabel("accuracy (mean QA1-5)")
         ax.legend(fontsize=8)
