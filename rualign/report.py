@@ -25,6 +25,7 @@ import yaml
 
 from rualign.audit import raw_sources
 from rualign.benchmarks import METRICS
+from rualign.cli_utils import json_arg
 from rualign.io import RualignError, atomic_path, read_json, write_json_atomic, write_text_atomic
 from rualign.provenance import Provenance
 from rualign.tables import fmt, latex_escape, load_published
@@ -612,6 +613,8 @@ def build_report(
     """Write out_dir/{report.tex, report.html, report.pdf?, figures/, tables/, report.provenance.json}."""
     if not tables:
         raise RualignError("report: no tables given")
+    if not Path(published_path).is_file():
+        raise RualignError(f"{published_path}: published numbers not found")
     prov = Provenance(
         "report",
         inputs={**{f"table_{t.stem}": t for t in tables}, "published": published_path},
@@ -652,7 +655,7 @@ def build_report(
 def add_arguments(parser) -> None:
     parser.add_argument("--tables", type=Path, nargs="+", required=True, help="built tables (results/tables/*.tex)")
     parser.add_argument(
-        "--config", dest="config_json", help="resolved config (JSON or @file); default: load config.yaml"
+        "--config", dest="config_json", type=json_arg, help="resolved config (JSON or @file); default: config.yaml"
     )
     parser.add_argument("--published", type=Path, help="thesis numbers (default: the config's published_numbers)")
     parser.add_argument("--out", type=Path, default=Path("results/report"), help="output folder")
@@ -661,10 +664,11 @@ def add_arguments(parser) -> None:
 
 
 def run_cli(args) -> int:
-    from rualign import cli_utils
     from rualign import config as config_mod
 
-    config = cli_utils.json_arg(args.config_json) if args.config_json else config_mod.load()
+    config = args.config_json if args.config_json is not None else config_mod.load()
+    if not isinstance(config, dict):
+        raise RualignError("--config: expected a JSON object (the resolved configuration)")
     setting = args.pdf or config.get("report", {}).get("pdf", "auto")
     setting = {"true": True, "false": False}.get(setting, setting) if isinstance(setting, str) else setting
     published = args.published or Path(config.get("published_numbers", "paper/thesis_tables.yaml"))

@@ -91,3 +91,40 @@ def test_fractions_and_cyrillic():
     assert fraction_of("sp100-a0.1-r1.5", {}) is None
     assert fraction_of("gm60", {"experiments": {"gm60": {"train": {"fraction": 0.55}}}}) == ("GM (SFT)", 55.0)
     assert tex_text("data_x: Привет, мир!") == r"data\_x: \foreignlanguage{russian}{Привет, мир}!"
+
+
+def test_bad_input_is_one_clear_error(tmp_path):
+    import sys
+
+    from tests.synthetic_results import ROOT
+
+    table = tmp_path / "results/tables/table4.tex"
+    table.parent.mkdir(parents=True)
+    table.write_text("\\begin{table}\\end{table}\n")
+
+    def run(*args):
+        return subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "scripts/make_report.py"),
+                "--tables",
+                str(table),
+                "--out",
+                "out",
+                "--published",
+                str(ROOT / "paper/thesis_tables.yaml"),
+                *args,
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+
+    result = run("--config", "{}")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().endswith(
+        "no provenance (" + str(table.with_suffix(".provenance.json")) + " missing); rebuild the table"
+    )
+    assert not (tmp_path / "out").exists()
+    bad = run("--config", "{not json")
+    assert bad.returncode == 2 and "expected JSON or @file.json" in bad.stderr
