@@ -564,10 +564,42 @@ def build_context(config: dict[str, Any], tables: list[Path], published_path: Pa
         "data_stats": stats,
         "errata": errata,
         "published_notes": published_all.get("notes", []),
+        "signals": run_signals(config, built),
         "conclusions": conclusions(built, config.get("scale", "?")),
         "sections": SECTIONS,
         "_score_files": score_files,
     }
+
+
+def run_signals(config: dict[str, Any], tables: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Judge win share and mean answer length of every trained run, each against the nearest evaluated
+    ancestor (its parent chain, else the baseline): the thesis's key preference-optimisation signals."""
+    runs: dict[str, dict[str, dict]] = {}
+    for t in tables:
+        for experiment, metrics in t["scores"].items():
+            runs.setdefault(experiment, {}).update(metrics)
+    experiments = config.get("experiments", {})
+    untrained = [e for e, spec in experiments.items() if not spec.get("stage") and not spec.get("parent")]
+    out = []
+    for experiment, metrics in runs.items():
+        spec = experiments.get(experiment, {})
+        if not spec.get("stage") or "judge_winrate" not in metrics or "answer_length" not in metrics:
+            continue
+        ancestor, seen = spec.get("parent"), {experiment}
+        while ancestor is not None and ancestor not in runs and ancestor not in seen:
+            seen.add(ancestor)
+            ancestor = experiments.get(ancestor, {}).get("parent")
+        if ancestor not in runs:
+            ancestor = next((e for e in untrained if e in runs), None)
+        row = {"experiment": experiment, "stage": spec["stage"].get("type", "?"), "against": ancestor or "--"}
+        for metric in ("judge_winrate", "answer_length"):
+            value = metrics[metric]["value"]
+            before = runs.get(ancestor, {}).get(metric, {}).get("value") if ancestor else None
+            row[metric] = fmt(metric, value)
+            changed = None if before is None or value is None else value - before
+            row[metric + "_delta"] = fmt(metric, changed, signed=True)
+        out.append(row)
+    return sorted(out, key=lambda r: r["experiment"])
 
 
 def _source_text(source: Any) -> str:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rualign.evaluate import sidecar, write_score
-from rualign.io import write_json_atomic, write_jsonl_atomic
+from rualign.evaluate import write_score
+from rualign.io import sidecar, write_json_atomic, write_jsonl_atomic
 from rualign.provenance import Provenance
 from rualign.tables import make_index, make_table
 
@@ -153,8 +153,8 @@ def build(root: Path, experiments=("baseline", "gm60", "gm100"), table: str = "t
         "experiments": {
             e: {
                 "description": f"{e} run",
-                "parent": None if e == "baseline" else "baseline",
                 "assumptions": spec["assumptions"][e],
+                **({} if e == "baseline" else {"stage": {"type": "sft", "data": "gm", "fraction": int(e[2:])}}),
             }
             for e in experiments
         },

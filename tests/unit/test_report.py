@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from rualign.io import read_json
-from rualign.report import build_report, compare_table, conclusions, fraction_of, spearman, tex_text
+from rualign.report import build_report, compare_table, conclusions, fraction_of, run_signals, spearman, tex_text
 from tests.synthetic_results import build
 
 SECTIONS = ["Setup", "Datasets", "Methods", "Results", "Assumptions", "Errata", "Conclusions"]
@@ -36,6 +36,30 @@ def test_tex_and_html_have_every_section_and_the_table(built):
     assert "dropped / too\\_long" in tex  # measured filter statistics
     assert "gm60: an assumption" in html
     assert (root / "results/report/tables/table5.html").is_file()
+    assert r"\texttt{gm100} & sft & \texttt{baseline} & 0.1600 & +0.0600 & 500 & +100 \\" in tex  # training signals
+
+
+def test_training_signals_compare_each_run_with_its_nearest_evaluated_ancestor():
+    scores = {
+        "baseline": {"judge_winrate": {"value": 0.2}, "answer_length": {"value": 300.0}},
+        "sft": {"judge_winrate": {"value": 0.3}, "answer_length": {"value": 350.0}},
+        "simpo": {"judge_winrate": {"value": 0.45}, "answer_length": {"value": 520.0}},
+        "selfgen": {"judge_winrate": {"value": 0.25}, "answer_length": {"value": 280.0}},
+    }
+    experiments = {
+        "baseline": {},
+        "gm": {"stage": {"type": "sft"}},  # trained, never evaluated
+        "sft": {"parent": "gm", "stage": {"type": "sft"}},
+        "simpo": {"parent": "sft", "stage": {"type": "simpo"}},
+        "selfgen": {"parent": "gm", "stage": {"type": "simpo"}},
+    }
+    rows = run_signals({"experiments": experiments}, [{"scores": scores}])
+    by_run = {r["experiment"]: r for r in rows}
+    assert set(by_run) == {"sft", "simpo", "selfgen"}  # the baseline is not a trained run
+    assert (by_run["simpo"]["against"], by_run["simpo"]["judge_winrate_delta"]) == ("sft", "+0.1500")
+    assert by_run["simpo"]["answer_length_delta"] == "+170"
+    assert by_run["selfgen"]["against"] == "baseline"  # gm has no scores: fall back to the untrained model
+    assert (by_run["selfgen"]["judge_winrate_delta"], by_run["selfgen"]["answer_length_delta"]) == ("+0.0500", "-20")
 
 
 def test_figures_and_provenance(built):

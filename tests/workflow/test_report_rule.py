@@ -1,4 +1,4 @@
-"""The report rule: planned after every configured table, local, with a bad config key caught early."""
+"""The report rule: planned after the configured tables (all, or report.tables), with bad config keys caught early."""
 
 import yaml
 
@@ -6,16 +6,26 @@ from tests.workflow.test_dag import planned_jobs
 from tests.workflow_helpers import ROOT, snakemake
 
 
-def test_report_depends_on_every_table():
+def test_report_depends_on_every_table_by_default():
     result = snakemake(ROOT, "-n", "--cores", "1", "report", "--forceall")
     assert result.returncode == 0, result.stderr
     jobs = planned_jobs(result.stdout)
-    assert jobs["report"] == 1 and jobs["table"] == 1 and jobs["generate"] == 9
+    assert jobs["report"] == 1 and jobs["table"] == 8  # tables 4-11
 
 
-def test_report_pdf_key_is_validated(tmp_path):
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump({"report": {"pdf": "sometimes"}}))
-    result = snakemake(ROOT, "-n", "--cores", "1", "report", "--configfile", str(bad))
-    assert result.returncode != 0
-    assert "report.pdf" in result.stderr and "Traceback" not in result.stderr
+def test_report_tables_limits_what_it_builds(tmp_path):
+    only = tmp_path / "only.yaml"
+    only.write_text(yaml.safe_dump({"report": {"tables": ["table4"]}}))
+    result = snakemake(ROOT, "-n", "--cores", "1", "report", "--forceall", "--configfile", str(only))
+    assert result.returncode == 0, result.stderr
+    jobs = planned_jobs(result.stdout)
+    assert jobs["report"] == 1 and jobs["table"] == 1 and jobs["generate"] == 9 and "train" not in jobs
+
+
+def test_report_keys_are_validated(tmp_path):
+    for bad_report, named in (({"pdf": "sometimes"}, "report.pdf"), ({"tables": ["table99"]}, "report.tables")):
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(yaml.safe_dump({"report": bad_report}))
+        result = snakemake(ROOT, "-n", "--cores", "1", "report", "--configfile", str(bad))
+        assert result.returncode != 0
+        assert named in result.stderr and "Traceback" not in result.stderr

@@ -12,7 +12,15 @@ slurm_plugin = pytest.importorskip(
     "snakemake_executor_plugin_slurm", reason="snakemake-executor-plugin-slurm (requirements.txt) is not installed"
 )
 
-GPU_RULES = {"generate", "generate_reference", "score_mmlu", "judge_arena", "judge_dataset", "generate_rejected", "train"}
+GPU_RULES = {
+    "generate",
+    "generate_reference",
+    "score_mmlu",
+    "judge_arena",
+    "judge_dataset",
+    "generate_rejected",
+    "train",
+}
 JUDGE_RULES = {"judge_arena", "judge_dataset"}
 
 
