@@ -152,39 +152,60 @@ class Estimator:
         self.cost = cost
         self.warnings: list[str] = []
 
-    # ---- training
-    def training_plan(self, experiment: str) -> dict[str, Any] | None:
-        """{dataset, fraction, stage, keep?} of a trained experiment, from the cost model or its config."""
-        plan = self.cost.get("experiments", {}).get(experiment)
-        if plan:
-            return plan
-        spec = self.config.get("experiments", {}).get(experiment, {})
-        text = json.dumps(spec, sort_keys=True)
-        for name, dataset in self.cost["datasets"].items():
-            if dataset.get("hub") and dataset["hub"] in text:
-                fraction = _find_key(spec, "fraction")
-                stage = "simpo" if re.search(r"simpo|cpo|preference", text, re.IGNORECASE) else "sft"
-                return {
-                    "dataset": name,
-                    "fraction": fraction if isinstance(fraction, int | float) else 1.0,
-                    "stage": stage,
-                }
-        return None
+    # ---- training data and training
+    def _dataset(self, name: str, what: str) -> dict[str, Any] | None:
+        size = self.cost["datasets"].get(name)
+        if size is None:
+            self.warnings.append(f"{what}: dataset '{name}' has no size in the cost model: 0 tokens")
+        return size
 
     def train(self, experiment: str) -> RuleCost:
-        plan = self.training_plan(experiment)
-        if plan is None:
-            self.warnings.append(f"train {experiment}: no dataset size known (add it to the cost model): 0 tokens")
+        """Tokens of one training job: the recipe's dataset x keep x (1 - validation) x fraction x epochs.
+
+        Stage type, recipe, fraction and epochs are the config's (training.stages.<type> with the
+        experiment's args over it); the cost model gives sizes, per-recipe keep shares and per-GPU rates.
+        """
+        spec = self.config.get("experiments", {}).get(experiment, {})
+        stage = spec.get("stage")
+        if not stage:
+            self.warnings.append(f"train {experiment}: not a trained experiment of this config: 0 tokens")
             return RuleCost(jobs=1)
-        dataset = self.cost["datasets"][plan["dataset"]]
+        recipe = self.config["data_recipes"][stage["data"]]
+        size = self._dataset(recipe["dataset"], f"train {experiment}")
+        if size is None:
+            return RuleCost(jobs=1)
         training = self.cost["training"]
-        keep = _v(plan["keep"]) if "keep" in plan else _v(dataset["keep"])
-        examples = _v(dataset["rows"]) * keep * (1 - _v(training["validation_share"])) * float(plan["fraction"])
-        tokens = examples * _v(training["epochs"]) * _v(dataset["tokens"])
-        rate = _v(training["simpo_tokens_per_s" if plan["stage"] == "simpo" else "sft_tokens_per_s"])
-        seconds = _v(training.get("startup_s", 0)) + tokens / rate
-        gpus = self.config.get("resources", {}).get("train", {}).get("gpu") or _v(training["gpus"])
-        return RuleCost(jobs=1, train_tokens=tokens, gpu_hours=seconds / 3600 * float(gpus))
+        keep = _v(self.cost.get("recipes", {}).get(stage["data"], {}).get("keep", size["keep"]))
+        examples = _v(size["rows"]) * keep * (1 - recipe["validation_share"]) * stage["fraction"] / 100
+        args = {**self.config["training"]["stages"].get(stage["type"], {}), **stage.get("args", {})}
+        tokens = examples * float(args.get("num_train_epochs", 1)) * _v(size["tokens"])
+        rate = _v(training["simpo_tokens_per_s" if stage["type"] != "sft" else "sft_tokens_per_s"])
+        gpus = float(self.config.get("resources", {}).get("train", {}).get("gpu") or 1)
+        gpu_seconds = tokens / rate + _v(training["startup_s"]) * gpus  # rate is per GPU
+        return RuleCost(jobs=1, train_tokens=tokens, gpu_hours=gpu_seconds / 3600)
+
+    def judge_dataset(self, dataset: str) -> RuleCost:
+        """The LLM judge scoring every row of a training dataset (Grounded-RAG quality 1-5)."""
+        size = self._dataset(dataset, f"judge_dataset {dataset}")
+        if size is None:
+            return RuleCost(jobs=1)
+        rows, judge = _v(size["rows"]), self.cost["data_judge"]
+        p, g = rows * (_v(size["tokens"]) + _v(judge["template"])), rows * _v(judge["output"])
+        if self.config["judge"].get("backend") == "openai":
+            return RuleCost(1, 0, p, g, 0.0)
+        return RuleCost(1, 0, p, g, self._gpu_hours("judge", p, g))
+
+    def generate_rejected(self, recipe: str) -> RuleCost:
+        """The generator model answering every preference prompt (self-generated rejected answers)."""
+        spec = self.config["data_recipes"][recipe]
+        size = self._dataset(spec["dataset"], f"generate_rejected {recipe}")
+        if size is None:
+            return RuleCost(jobs=1)
+        _, _, answer = self.benchmark_size("ru_arena_hard")  # the arena answer budget, as the rule
+        budget = spec["rejected_generator"].get("max_new_tokens")
+        rows = _v(size["rows"])
+        p, g = rows * _v(self.cost["selfgen"]["prompt"]), rows * (min(answer, budget) if budget else answer)
+        return RuleCost(1, 0, p, g, self._gpu_hours("small", p, g))
 
     # ---- evaluation
     def benchmark_size(self, benchmark: str) -> tuple[float, float, float]:
@@ -250,6 +271,10 @@ class Estimator:
         w = job.wildcards
         if job.rule == "train":
             return self.train(w.get("experiment", "?"))
+        if job.rule == "judge_dataset" and w.get("dataset"):
+            return self.judge_dataset(w["dataset"])
+        if job.rule == "generate_rejected" and w.get("recipe"):
+            return self.generate_rejected(w["recipe"])
         if job.rule == "generate" and w.get("generative"):
             return self.generate(w["generative"])
         if job.rule == "generate_reference":
@@ -278,14 +303,14 @@ class Estimator:
 KNOWN_CHEAP_RULES = {
     "base_model",
     "prepare_benchmark",
-    "prepare_sft_data",
-    "prepare_preferences",
+    "normalise_dataset",
+    "prepare_recipe",
+    "take_fraction",
     "score_text",
     "score_arena",
     "table",
     "all_tables",
     "report",
-    "merge",
     "merge_adapter",
 }
 

@@ -45,8 +45,14 @@ rule judge_arena:
 localrule table:
     wildcards: table=table9
 
-rule prepare_sft_data:
+rule prepare_recipe:
     wildcards: recipe=gm
+
+rule judge_dataset:
+    wildcards: dataset=grounded_rag_ru_v2
+
+rule generate_rejected:
+    wildcards: recipe=selfgen-t0.3-p0.9
 
 rule distill_rewards:
     wildcards: experiment=gm60
@@ -72,18 +78,32 @@ def test_job_stats_fallback_when_no_job_blocks():
 
 
 def test_tokens_and_hours_follow_the_cost_model(estimator):
-    cost = estimator.cost
+    cost, config = estimator.cost, estimator.config
     per_rule = estimator.estimate(parse_dry_run(DRY_RUN))
     gm = cost["datasets"]["grandmaster_pro_max"]
     sp = cost["datasets"]["saiga_preferences"]
-    train = cost["training"]
-    expected = 0.6 * gm["rows"]["value"] * gm["keep"]["value"] * gm["tokens"]["value"]
-    expected += 0.6 * sp["rows"]["value"] * sp["keep"]["value"] * sp["tokens"]["value"]
-    expected *= (1 - train["validation_share"]["value"]) * train["epochs"]["value"]
+    epochs = {t: config["training"]["stages"][t]["num_train_epochs"] for t in ("sft", "simpo")}
+    assert epochs == {"sft": 2, "simpo": 2}  # the thesis code's, from the paper scale
+    share = 1 - config["data_recipes"]["gm"]["validation_share"]
+    expected = 0.6 * gm["rows"]["value"] * gm["keep"]["value"] * gm["tokens"]["value"] * share * epochs["sft"]
+    share = 1 - config["data_recipes"]["prefs-r1.7"]["validation_share"]
+    expected += 0.6 * sp["rows"]["value"] * sp["keep"]["value"] * sp["tokens"]["value"] * share * epochs["simpo"]
     assert per_rule["train"].jobs == 3
     assert per_rule["train"].train_tokens == pytest.approx(expected)
-    assert per_rule["train"].gpu_hours > 0
+    gpus = config["resources"]["train"]["gpu"]
+    rate = cost["training"]["sft_tokens_per_s"]["value"]
+    gm_tokens = estimator.train("gm60").train_tokens
+    assert estimator.train("gm60").gpu_hours == pytest.approx(
+        (gm_tokens / rate + cost["training"]["startup_s"]["value"] * gpus) / 3600
+    )  # per-GPU rates: more GPUs shorten the job, not the GPU-hours
     assert any("my-new-run" in w for w in estimator.warnings)
+    rag = cost["datasets"]["grounded_rag_ru_v2"]
+    judged = per_rule["judge_dataset"]
+    assert judged.prompt_tokens > rag["rows"]["value"] * rag["tokens"]["value"] and judged.gpu_hours > 0
+    selfgen = per_rule["generate_rejected"]
+    assert selfgen.generated_tokens == pytest.approx(
+        sp["rows"]["value"] * cost["benchmarks"]["ru_arena_hard"]["output"]["value"]
+    )
     arena = cost["benchmarks"]["ru_arena_hard"]
     babi = cost["benchmarks"]["babilong"]
     lengths = estimator.config["benchmarks"]["babilong_qa1"]["lengths"]
@@ -95,7 +115,7 @@ def test_tokens_and_hours_follow_the_cost_model(estimator):
     games = arena["items"]["value"] * 4 * 2  # 4 references, both orders
     assert per_rule["judge_arena"].generated_tokens == pytest.approx(games * cost["judge"]["output"]["value"])
     assert per_rule["score_mmlu"].generated_tokens == 0 and per_rule["score_mmlu"].prompt_tokens > 0
-    assert per_rule["table"].known and per_rule["prepare_sft_data"].known and per_rule["table"].gpu_hours == 0
+    assert per_rule["table"].known and per_rule["prepare_recipe"].known and per_rule["table"].gpu_hours == 0
     unknown = per_rule["distill_rewards"]
     assert unknown.jobs == 1 and not unknown.known and unknown.gpu_hours == 0
 
