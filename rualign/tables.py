@@ -132,5 +132,5 @@ def make_table(table: str, spec: dict[str, Any], score_files: list[Path], publis
 
 
 def make_index(tables: list[Path], out: Path) -> None:
-    """results/tables/all: one line per built table with its sha256."""
+    """results/tables/all: one line per built table (and report file) with its sha256, as sha256sum writes."""
     write_text_atomic(out, "".join(f"{sha256_file(t)}  {t}\n" for t in tables))

@@ -21,8 +21,10 @@ rule table:
 
 
 rule all_tables:
+    # The main target: every configured table and the report, indexed with sha256.
     input:
         tables=expand("results/tables/{table}.tex", table=CFG["tables"]),
+        report=["results/report/report.tex", "results/report/report.html"],
     output:
         index="results/tables/all",
     log:
@@ -31,7 +33,7 @@ rule all_tables:
     conda:
         "../envs/rualign.yaml"
     shell:
-        "python scripts/make_table.py --index {input.tables} --out {output.index} > {log} 2>&1"
+        "python scripts/make_table.py --index {input.tables} {input.report} --out {output.index} > {log} 2>&1"
 
 
 rule unknown_table:

@@ -13,7 +13,7 @@ def main() -> None:
     parser.add_argument("--spec", type=cli_utils.json_arg, help="the table's resolved config (JSON)")
     parser.add_argument("--published", type=Path, help="thesis numbers (paper/thesis_tables.yaml)")
     parser.add_argument("--scores", type=Path, nargs="*", default=[], help="score JSON files")
-    parser.add_argument("--index", type=Path, nargs="*", help="write an index of these tables instead")
+    parser.add_argument("--index", type=Path, nargs="*", help="write an index of these files (tables, report) instead")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     cli_utils.setup()

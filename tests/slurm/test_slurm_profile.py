@@ -1,7 +1,7 @@
 """profiles/slurm on a real one-node SLURM cluster (scripts/local-slurm.sh up), tiny scale.
 
 One run of `snakemake results/tables/table4.tex --profile profiles/slurm` (trimmed by
-tests/slurm/ci_config.yaml; GPU groups ask for a fake A100 through tests/slurm/gpu_resources.yaml).
+tests/ci_config.yaml; GPU groups ask for a fake A100 through tests/slurm/gpu_resources.yaml).
 While it runs, the first running `generate` job is scancel'ed. Checks: the run completes; every
 non-local rule went through sbatch and SLURM ran it; GPU rules carried the A100 request; the
 cancelled job was retried with more memory; the scores equal a local-profile run of the same config.
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slurm
 
 GPU_RULES = {"generate", "generate_reference", "judge_arena", "score_mmlu"}
 SUBMITTED_RULES = GPU_RULES | {"base_model"}  # every other rule of table 4 is a local rule
-CONFIGS = ("tests/slurm/ci_config.yaml", "tests/slurm/gpu_resources.yaml")
+CONFIGS = ("tests/ci_config.yaml", "tests/slurm/gpu_resources.yaml")
 
 
 def _cluster_problem() -> str | None:

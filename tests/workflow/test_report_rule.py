@@ -29,3 +29,10 @@ def test_report_keys_are_validated(tmp_path):
         result = snakemake(ROOT, "-n", "--cores", "1", "report", "--configfile", str(bad))
         assert result.returncode != 0
         assert named in result.stderr and "Traceback" not in result.stderr
+
+
+def test_main_target_builds_every_table_and_the_report():
+    result = snakemake(ROOT, "-n", "--cores", "1", "results/tables/all", "--forceall")
+    assert result.returncode == 0, result.stderr
+    jobs = planned_jobs(result.stdout)
+    assert (jobs["all_tables"], jobs["report"], jobs["table"], jobs["train"]) == (1, 1, 8, 18)
