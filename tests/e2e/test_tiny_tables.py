@@ -188,7 +188,6 @@ def test_report_renders_the_built_tables(run: Path, tmp_path):
     assert bool(build["pdf"]) == (shutil.which("pdflatex") is not None)
 
 
-
 def test_training_moves_the_arena_signals(run: Path):
     """Win share or mean answer length of every trained table-11 column differs from the base model's."""
 
@@ -198,6 +197,7 @@ def test_training_moves_the_arena_signals(run: Path):
 
     for experiment in ("selfgen-t0.3-p0.9", "selfgen-t1.0-p1.0"):
         assert arena(experiment) != arena("baseline"), experiment
+
 
 def test_second_run_plans_nothing(run: Path):
     result = snakemake(run, "-n", *TARGETS, "--cores", "2", "--configfiles", CI_CONFIG)
