@@ -119,12 +119,13 @@ def _hash(path: Path) -> str | None:
         return None
 
 
-def _table_cell(tex: str, metric: str, column_index: int) -> str | None:
+def _table_cell(tex: str, metric: str, column_index: int, part: int = 0) -> str | None:
+    """A cell of a built table: part 0 = reproduced, 1 = paper, 2 = delta (three per column)."""
     label = METRICS[metric][1]
     for line in tex.splitlines():
         if line.startswith(label + " &"):
             cells = [c.strip() for c in line.removesuffix(r"\\").split("&")]
-            position = 1 + 3 * column_index
+            position = 1 + part + 3 * column_index
             return cells[position] if position < len(cells) else None
     return None
 
@@ -192,7 +193,7 @@ def audit_cell(table_path: str | Path, column: str, metric: str, root: str | Pat
         printed = cell.replace("$^\\dagger$", "")
         if printed != fmt(metric, value):
             problems.append(f"{rel_table}: cell shows {printed}, {score_path} holds {fmt(metric, value)}")
-        paper_cell = _paper_cell(tex, metric, columns.index(column))
+        paper_cell = _table_cell(tex, metric, columns.index(column), part=1)
         if paper_cell not in (None, "--"):
             paper = float(paper_cell)
 
@@ -210,16 +211,6 @@ def audit_cell(table_path: str | Path, column: str, metric: str, root: str | Pat
         elif node.drifted:
             problems.append(f"{node.path}: changed since it was used (recorded {node.recorded}, now {node.actual})")
     return AuditReport(table_name, column, metric, value, paper, nodes, problems)
-
-
-def _paper_cell(tex: str, metric: str, column_index: int) -> str | None:
-    label = METRICS[metric][1]
-    for line in tex.splitlines():
-        if line.startswith(label + " &"):
-            cells = [c.strip() for c in line.removesuffix(r"\\").split("&")]
-            position = 2 + 3 * column_index
-            return cells[position] if position < len(cells) else None
-    return None
 
 
 def _walk(root: Path, name: str, rel: str, recorded: str | None, depth: int, nodes: list[Node], seen: set[str]):

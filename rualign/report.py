@@ -34,12 +34,6 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "report"
 HIGHER_IS_BETTER = {m: True for m in METRICS} | {"answer_length": None}  # length: neither
-# Experiment-id families for the data-fraction figure (used when the config states no fraction).
-FAMILIES = {
-    "GM (SFT)": re.compile(r"^gm(\d+)$"),
-    "Saiga after GM100 (SFT)": re.compile(r"^gm100-saiga(\d+)$"),
-    "SimPO (a0.2, r1.7)": re.compile(r"^sp(\d+)-a0\.2-r1\.7$"),
-}
 SECTIONS = ["Setup", "Datasets", "Methods", "Results", "Assumptions", "Errata", "Conclusions"]
 
 
@@ -99,27 +93,16 @@ def _stat_rows(stats: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def fraction_of(experiment: str, config: dict[str, Any]) -> tuple[str, float] | None:
-    """(family, data fraction in %) of an experiment: from its config's `fraction`, else from its id."""
-    for family, pattern in FAMILIES.items():
-        match = pattern.match(experiment)
-        if match:
-            spec = config.get("experiments", {}).get(experiment, {})
-            stated = _find_key(spec, "fraction")
-            if isinstance(stated, int | float) and not isinstance(stated, bool):
-                return family, round(float(stated) * (100 if stated <= 1 else 1), 6)
-            return family, float(match.group(1))
-    return None
-
-
-def _find_key(node: Any, key: str) -> Any:
-    if isinstance(node, dict):
-        if key in node:
-            return node[key]
-        for value in node.values():
-            found = _find_key(value, key)
-            if found is not None:
-                return found
-    return None
+    """(family, data fraction in %) of a trained experiment. A family is the runs that differ only in
+    their stage's `fraction` (same parent, stage type, recipe and args): GM 60/80/100, Saiga 20-100..."""
+    spec = config.get("experiments", {}).get(experiment, {})
+    stage = spec.get("stage")
+    if not stage or stage.get("fraction") is None:
+        return None
+    details = [stage["type"], *(f"{k} {v}" for k, v in sorted(stage.get("args", {}).items()))]
+    if spec.get("parent"):
+        details.append(f"after {spec['parent']}")
+    return f"{stage['data']} ({', '.join(details)})", float(stage["fraction"])
 
 
 def _length_tokens(label: str, lengths: dict[str, Any]) -> float | None:
@@ -339,7 +322,7 @@ def make_figures(out_dir: Path, tables: list[dict[str, Any]], config: dict[str, 
         ax.legend(fontsize=8)
         save(fig, "fraction", caption)
     else:
-        skip("fraction", caption, "no experiment family (GM, Saiga, SimPO fractions) with two or more runs")
+        skip("fraction", caption, "no family of runs that differ only in data fraction has two or more runs here")
 
     # 2. win share vs answer length
     caption = "Judge win share against mean answer length (tokens), every run (filled: reproduced, hollow: paper)."

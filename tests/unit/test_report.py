@@ -110,10 +110,15 @@ def test_conclusions_are_computed_from_the_numbers():
 
 
 def test_fractions_and_cyrillic():
-    assert fraction_of("gm80", {}) == ("GM (SFT)", 80.0)
-    assert fraction_of("sp40-a0.2-r1.7", {}) == ("SimPO (a0.2, r1.7)", 40.0)
-    assert fraction_of("sp100-a0.1-r1.5", {}) is None
-    assert fraction_of("gm60", {"experiments": {"gm60": {"train": {"fraction": 0.55}}}}) == ("GM (SFT)", 55.0)
+    experiments = {
+        "gm80": {"stage": {"type": "sft", "data": "gm", "fraction": 80, "args": {}}},
+        "sp40": {"parent": "best", "stage": {"type": "simpo", "data": "prefs", "fraction": 40, "args": {"beta": 2}}},
+        "baseline": {},
+    }
+    config = {"experiments": experiments}
+    assert fraction_of("gm80", config) == ("gm (sft)", 80.0)
+    assert fraction_of("sp40", config) == ("prefs (simpo, beta 2, after best)", 40.0)
+    assert fraction_of("baseline", config) is None
     assert tex_text("data_x: Привет, мир!") == r"data\_x: \foreignlanguage{russian}{Привет, мир}!"
 
 
