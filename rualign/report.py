@@ -274,6 +274,15 @@ def conclusions(tables: list[dict[str, Any]], scale: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- figures
+def pooled_scores(tables: list[dict[str, Any]]) -> dict[str, dict[str, dict]]:
+    """{experiment: {metric: score block}} over all built tables (a run shown in several tables once)."""
+    runs: dict[str, dict[str, dict]] = {}
+    for t in tables:
+        for experiment, metrics in t["scores"].items():
+            runs.setdefault(experiment, {}).update(metrics)
+    return runs
+
+
 def make_figures(out_dir: Path, tables: list[dict[str, Any]], config: dict[str, Any]) -> list[dict[str, str]]:
     """PNG figures; each skipped (with the reason) when the data it needs is absent."""
     import matplotlib
@@ -283,11 +292,10 @@ def make_figures(out_dir: Path, tables: list[dict[str, Any]], config: dict[str, 
 
     out_dir.mkdir(parents=True, exist_ok=True)
     figures: list[dict[str, str]] = []
-    runs: dict[str, dict[str, dict]] = {}
+    runs = pooled_scores(tables)
     published: dict[str, dict[str, float]] = {}
     for t in tables:
         for column in t["columns"]:
-            runs.setdefault(column, {}).update(t["scores"].get(column, {}))
             published.setdefault(column, {}).update(t["published"].get(column, {}))
 
     def save(fig, name: str, caption: str) -> None:
@@ -557,10 +565,7 @@ def build_context(config: dict[str, Any], tables: list[Path], published_path: Pa
 def run_signals(config: dict[str, Any], tables: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Judge win share and mean answer length of every trained run, each against the nearest evaluated
     ancestor (its parent chain, else the baseline): the thesis's key preference-optimisation signals."""
-    runs: dict[str, dict[str, dict]] = {}
-    for t in tables:
-        for experiment, metrics in t["scores"].items():
-            runs.setdefault(experiment, {}).update(metrics)
+    runs = pooled_scores(tables)
     experiments = config.get("experiments", {})
     untrained = [e for e, spec in experiments.items() if not spec.get("stage") and not spec.get("parent")]
     out = []
