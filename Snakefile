@@ -9,6 +9,9 @@ configfile: "config.yaml"
 
 RUALIGN = Workflow.from_snakemake(config, workflow.basedir)
 CFG = RUALIGN.config
+# Rules run `python` and `accelerate` of the environment Snakemake runs in, whatever the caller's PATH
+# (under --sdm conda, those of the rule's conda env).
+shell.prefix(RUALIGN.shell_prefix(workflow.deployment_settings.deployment_method))
 
 
 wildcard_constraints:

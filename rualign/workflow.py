@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -62,9 +63,30 @@ class Workflow:
     def json(obj: Any) -> str:
         return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
+    @staticmethod
+    def shell_prefix(deployment_methods) -> str:
+        """Shell code run before every rule's command: the bin folder of Snakemake's own environment first
+        on PATH, so `python scripts/...` is never whatever `python` the caller's shell finds first. Empty
+        under `--sdm conda`, where Snakemake activates the rule's conda env instead."""
+        from snakemake_interface_executor_plugins.settings import DeploymentMethod
+
+        if DeploymentMethod.CONDA in deployment_methods:
+            return ""
+        return f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"; '
+
     @property
-    def trust_flag(self) -> str:
-        return "--trust-remote-code" if self.config["trust_remote_code"] else ""
+    def trust_flag(self) -> list[str]:
+        """Shell arguments (quoted by the rules' `:q`): the flag only when config allows remote code."""
+        return ["--trust-remote-code"] if self.config["trust_remote_code"] else []
+
+    @staticmethod
+    def input_flag(flag: str, name: str):
+        """A params function giving `[flag, <input.name>]` when the rule has that input, else []."""
+
+        def arguments(wildcards, input) -> list[str]:  # noqa: A002 (Snakemake's name)
+            return [flag, str(input[name])] if name in input.keys() and input[name] else []  # noqa: SIM118
+
+        return arguments
 
     def resources(self, group: str) -> dict[str, Any]:
         """Snakemake `resources:` of a rule group, from the scale's `resources:` ({} for a group it lacks).
@@ -155,10 +177,6 @@ class Workflow:
             "model": self.model_dir(recipe["rejected_generator"]["experiment"]),
         }
 
-    @staticmethod
-    def scores_arg(wildcards, input) -> str:  # noqa: A002 (Snakemake's name)
-        return f"--scores {input.scores}" if "scores" in input.keys() else ""  # noqa: SIM118 (Namedlist)
-
     def train_inputs(self, wildcards) -> dict[str, str]:
         stage = self.config["experiments"][wildcards.experiment]["stage"]
         return {
@@ -180,12 +198,12 @@ class Workflow:
 
         return stage_lora(self.config, experiment)
 
-    def train_launcher(self, experiment: str) -> str:
+    def train_launcher(self) -> list[str]:
         """python, or accelerate launch with one process per GPU when training.runtime says so."""
         processes = self.config["training"]["runtime"]["num_processes"]
         if processes > 1:
-            return f"accelerate launch --num_processes {processes} --multi_gpu"
-        return "python"
+            return ["accelerate", "launch", "--num_processes", str(processes), "--multi_gpu"]
+        return ["python"]
 
     def reference_model_dir(self, reference: str) -> str:
         return f"results/base_models/{self.generated_references[reference]}"
@@ -213,14 +231,12 @@ class Workflow:
             inputs["judge_model"] = self.judge_model_dir()
         return inputs
 
-    def generated_reference_args(self, wildcards, input) -> str:  # noqa: A002 (Snakemake's name)
-        return " ".join(
-            f"--reference {json.dumps(ref)}={input[f'reference{i}']}"
-            for i, ref in enumerate(sorted(self.generated_references))
-        )
-
-    def judge_model_arg(self, wildcards, input) -> str:  # noqa: A002
-        return f"--judge-model-dir {input.judge_model}" if "judge_model" in input.keys() else ""  # noqa: SIM118 (Namedlist)
+    def generated_reference_args(self, wildcards, input) -> list[str]:  # noqa: A002 (Snakemake's name)
+        """`--reference NAME=PATH` per generated reference (shell arguments, quoted by `:q`)."""
+        arguments = []
+        for i, ref in enumerate(sorted(self.generated_references)):
+            arguments += ["--reference", f"{ref}={input[f'reference{i}']}"]
+        return arguments
 
     def unknown_table(self, wildcards) -> list[str]:
         """Input function of the catch-all table rule: fail while planning, naming the known tables."""

@@ -17,13 +17,11 @@ rule prepare_benchmark:
     params:
         spec=lambda w: RUALIGN.json(CFG["benchmarks"][w.benchmark]),
         seed=CFG["seed"],
-        tokenizer=lambda w, input: (
-            f"--tokenizer-dir {input.tokenizer}" if "tokenizer" in input.keys() else ""
-        ),
+        tokenizer=RUALIGN.input_flag("--tokenizer-dir", "tokenizer"),
     shell:
-        "python scripts/prepare_benchmark.py --benchmark {wildcards.benchmark} "
-        "--spec {params.spec:q} --seed {params.seed} --out {output.benchmark_items} "
-        "{params.tokenizer} > {log} 2>&1"
+        "python scripts/prepare_benchmark.py --benchmark {wildcards.benchmark:q} "
+        "--spec {params.spec:q} --seed {params.seed:q} --out {output.benchmark_items:q} "
+        "{params.tokenizer:q} > {log:q} 2>&1"
 
 
 # Training data: raw dataset -> common chat format -> (LLM-judge scores) -> recipe -> fraction.
@@ -46,8 +44,8 @@ rule normalise_dataset:
         spec=lambda w: RUALIGN.json(RUALIGN.dataset_spec(w.dataset)),
         on_bad_row=CFG["on_bad_row"],
     shell:
-        "python scripts/train_data.py normalise --dataset {wildcards.dataset} --spec {params.spec:q} "
-        "--on-bad-row {params.on_bad_row} --out {output.rows} --stats {output.stats} > {log} 2>&1"
+        "python scripts/train_data.py normalise --dataset {wildcards.dataset:q} --spec {params.spec:q} "
+        "--on-bad-row {params.on_bad_row:q} --out {output.rows:q} --stats {output.stats:q} > {log:q} 2>&1"
 
 
 rule judge_dataset:
@@ -69,14 +67,12 @@ rule judge_dataset:
     params:
         judge=RUALIGN.json(CFG["judge"]),
         compute=RUALIGN.json(CFG["compute"]),
-        judge_model=lambda w, input: (
-            f"--judge-model-dir {input.judge_model}" if input.judge_model else ""
-        ),
+        judge_model=RUALIGN.input_flag("--judge-model-dir", "judge_model"),
         trust=RUALIGN.trust_flag,
     shell:
-        "python scripts/train_data.py judge --rows {input.rows} --judge {params.judge:q} "
-        "--compute {params.compute:q} {params.judge_model} --out {output.scores} "
-        "--cache-dir results/cache/judge_dataset --threads {threads} {params.trust} > {log} 2>&1"
+        "python scripts/train_data.py judge --rows {input.rows:q} --judge {params.judge:q} "
+        "--compute {params.compute:q} {params.judge_model:q} --out {output.scores:q} "
+        "--cache-dir results/cache/judge_dataset --threads {threads} {params.trust:q} > {log:q} 2>&1"
 
 
 rule generate_rejected:
@@ -101,10 +97,10 @@ rule generate_rejected:
         seed=CFG["seed"],
         trust=RUALIGN.trust_flag,
     shell:
-        "python scripts/train_data.py selfgen --rows {input.rows} --model-dir {input.model} "
-        "--generator {params.generator:q} --compute {params.compute:q} --seed {params.seed} "
-        "--out {output.rows} --cache-dir results/cache/selfgen --threads {threads} {params.trust} "
-        "> {log} 2>&1"
+        "python scripts/train_data.py selfgen --rows {input.rows:q} --model-dir {input.model:q} "
+        "--generator {params.generator:q} --compute {params.compute:q} --seed {params.seed:q} "
+        "--out {output.rows:q} --cache-dir results/cache/selfgen --threads {threads} {params.trust:q} "
+        "> {log:q} 2>&1"
 
 
 rule prepare_recipe:
@@ -125,14 +121,14 @@ rule prepare_recipe:
         dataset_spec=lambda w: RUALIGN.json(
             RUALIGN.dataset_spec(RUALIGN.recipe(w.recipe)["dataset"])
         ),
-        scores=RUALIGN.scores_arg,
+        scores=RUALIGN.input_flag("--scores", "scores"),
         seed=CFG["seed"],
     shell:
-        "python scripts/train_data.py recipe --recipe {wildcards.recipe} --spec {params.spec:q} "
-        "--dataset-spec {params.dataset_spec:q} --rows {input.rows} "
-        "--normalise-stats {input.normalise_stats} {params.scores} --tokenizer-dir {input.tokenizer} "
-        "--seed {params.seed} --train {output.train} --validation {output.validation} "
-        "--stats {output.stats} > {log} 2>&1"
+        "python scripts/train_data.py recipe --recipe {wildcards.recipe:q} --spec {params.spec:q} "
+        "--dataset-spec {params.dataset_spec:q} --rows {input.rows:q} "
+        "--normalise-stats {input.normalise_stats:q} {params.scores:q} --tokenizer-dir {input.tokenizer:q} "
+        "--seed {params.seed:q} --train {output.train:q} --validation {output.validation:q} "
+        "--stats {output.stats:q} > {log:q} 2>&1"
 
 
 rule take_fraction:
@@ -147,5 +143,5 @@ rule take_fraction:
     conda:
         "../envs/rualign.yaml"
     shell:
-        "python scripts/train_data.py fraction --train {input.train} --percent {wildcards.percent} "
-        "--out {output.train} > {log} 2>&1"
+        "python scripts/train_data.py fraction --train {input.train:q} --percent {wildcards.percent:q} "
+        "--out {output.train:q} > {log:q} 2>&1"

@@ -18,13 +18,13 @@ rule judge_arena:
         judge=RUALIGN.json(CFG["judge"]),
         compute=RUALIGN.json(CFG["compute"]),
         references=RUALIGN.generated_reference_args,
-        judge_model=RUALIGN.judge_model_arg,
+        judge_model=RUALIGN.input_flag("--judge-model-dir", "judge_model"),
         trust=RUALIGN.trust_flag,
     shell:
-        "python scripts/judge_arena.py --items {input.benchmark_items} --answers {input.answers} "
-        "{params.references} --judge {params.judge:q} --compute {params.compute:q} "
-        "{params.judge_model} --out {output.judgments} "
-        "--cache-dir results/cache/judge --threads {threads} {params.trust} > {log} 2>&1"
+        "python scripts/judge_arena.py --items {input.benchmark_items:q} --answers {input.answers:q} "
+        "{params.references:q} --judge {params.judge:q} --compute {params.compute:q} "
+        "{params.judge_model:q} --out {output.judgments:q} "
+        "--cache-dir results/cache/judge --threads {threads} {params.trust:q} > {log:q} 2>&1"
 
 
 rule score_arena:
@@ -45,9 +45,9 @@ rule score_arena:
         evaluation=RUALIGN.json(CFG["evaluation"]),
         seed=CFG["seed"],
     shell:
-        "python scripts/score.py --experiment {wildcards.experiment} --benchmark ru_arena_hard "
-        "--judgments {input.judgments} --generations {input.answers} "
-        "--evaluation {params.evaluation:q} --seed {params.seed} --out {output.score} > {log} 2>&1"
+        "python scripts/score.py --experiment {wildcards.experiment:q} --benchmark ru_arena_hard "
+        "--judgments {input.judgments:q} --generations {input.answers:q} "
+        "--evaluation {params.evaluation:q} --seed {params.seed:q} --out {output.score:q} > {log:q} 2>&1"
 
 
 rule score_text:
@@ -70,10 +70,10 @@ rule score_text:
         evaluation=RUALIGN.json(CFG["evaluation"]),
         seed=CFG["seed"],
     shell:
-        "python scripts/score.py --experiment {wildcards.experiment} "
-        "--benchmark {wildcards.libra_or_flores} --items {input.benchmark_items} "
-        "--generations {input.answers} --spec {params.spec:q} "
-        "--evaluation {params.evaluation:q} --seed {params.seed} --out {output.score} > {log} 2>&1"
+        "python scripts/score.py --experiment {wildcards.experiment:q} "
+        "--benchmark {wildcards.libra_or_flores:q} --items {input.benchmark_items:q} "
+        "--generations {input.answers:q} --spec {params.spec:q} "
+        "--evaluation {params.evaluation:q} --seed {params.seed:q} --out {output.score:q} > {log:q} 2>&1"
 
 
 rule score_mmlu:
@@ -98,7 +98,7 @@ rule score_mmlu:
         seed=CFG["seed"],
         trust=RUALIGN.trust_flag,
     shell:
-        "python scripts/score.py --experiment {wildcards.experiment} --benchmark {wildcards.mmlu} "
-        "--items {input.benchmark_items} --model-dir {input.model} --spec {params.spec:q} "
-        "--compute {params.compute:q} --evaluation {params.evaluation:q} --seed {params.seed} "
-        "--out {output.score} --threads {threads} {params.trust} > {log} 2>&1"
+        "python scripts/score.py --experiment {wildcards.experiment:q} --benchmark {wildcards.mmlu:q} "
+        "--items {input.benchmark_items:q} --model-dir {input.model:q} --spec {params.spec:q} "
+        "--compute {params.compute:q} --evaluation {params.evaluation:q} --seed {params.seed:q} "
+        "--out {output.score:q} --threads {threads} {params.trust:q} > {log:q} 2>&1"

@@ -21,10 +21,10 @@ rule generate:
         seed=CFG["seed"],
         trust=RUALIGN.trust_flag,
     shell:
-        "python scripts/generate.py --benchmark {wildcards.generative} --items {input.benchmark_items} "
-        "--model-dir {input.model} --spec {params.spec:q} --compute {params.compute:q} "
-        "--seed {params.seed} --out {output.answers} --cache-dir results/cache/generate "
-        "--threads {threads} {params.trust} > {log} 2>&1"
+        "python scripts/generate.py --benchmark {wildcards.generative:q} --items {input.benchmark_items:q} "
+        "--model-dir {input.model:q} --spec {params.spec:q} --compute {params.compute:q} "
+        "--seed {params.seed:q} --out {output.answers:q} --cache-dir results/cache/generate "
+        "--threads {threads} {params.trust:q} > {log:q} 2>&1"
 
 
 rule generate_reference:
@@ -48,7 +48,7 @@ rule generate_reference:
         seed=CFG["seed"],
         trust=RUALIGN.trust_flag,
     shell:
-        "python scripts/generate.py --benchmark ru_arena_hard --items {input.benchmark_items} "
-        "--model-dir {input.model} --spec {params.spec:q} --compute {params.compute:q} "
-        "--seed {params.seed} --out {output.answers} --cache-dir results/cache/generate "
-        "--threads {threads} {params.trust} > {log} 2>&1"
+        "python scripts/generate.py --benchmark ru_arena_hard --items {input.benchmark_items:q} "
+        "--model-dir {input.model:q} --spec {params.spec:q} --compute {params.compute:q} "
+        "--seed {params.seed:q} --out {output.answers:q} --cache-dir results/cache/generate "
+        "--threads {threads} {params.trust:q} > {log:q} 2>&1"

@@ -15,5 +15,5 @@ rule base_model:
         spec=lambda w: RUALIGN.json(RUALIGN.model_spec(w.model)),
         trust=RUALIGN.trust_flag,
     shell:
-        "python scripts/materialize_model.py --spec {params.spec:q} --out {output.model} "
-        "--threads {threads} {params.trust} > {log} 2>&1"
+        "python scripts/materialize_model.py --spec {params.spec:q} --out {output.model:q} "
+        "--threads {threads} {params.trust:q} > {log:q} 2>&1"

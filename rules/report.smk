@@ -49,5 +49,5 @@ rule report:
         config=lambda w: RUALIGN.json(CFG),
         pdf=lambda w: str(CFG["report"]["pdf"]).lower(),
     shell:
-        "python scripts/make_report.py --tables {input.tables} --published {input.published} "
-        "--config {params.config:q} --pdf {params.pdf} --out results/report > {log} 2>&1"
+        "python scripts/make_report.py --tables {input.tables:q} --published {input.published:q} "
+        "--config {params.config:q} --pdf {params.pdf:q} --out results/report > {log:q} 2>&1"

@@ -16,8 +16,8 @@ rule table:
     params:
         spec=lambda w: RUALIGN.json(RUALIGN.table_spec(w.table)),
     shell:
-        "python scripts/make_table.py --table {wildcards.table} --spec {params.spec:q} "
-        "--published {input.published} --scores {input.scores} --out {output.tex} > {log} 2>&1"
+        "python scripts/make_table.py --table {wildcards.table:q} --spec {params.spec:q} "
+        "--published {input.published:q} --scores {input.scores:q} --out {output.tex:q} > {log:q} 2>&1"
 
 
 rule all_tables:
@@ -33,7 +33,7 @@ rule all_tables:
     conda:
         "../envs/rualign.yaml"
     shell:
-        "python scripts/make_table.py --index {input.tables} {input.report} --out {output.index} > {log} 2>&1"
+        "python scripts/make_table.py --index {input.tables:q} {input.report:q} --out {output.index:q} > {log:q} 2>&1"
 
 
 rule unknown_table:
@@ -50,4 +50,4 @@ rule unknown_table:
     conda:
         "../envs/rualign.yaml"
     shell:
-        "echo unreachable > {log}"
+        "echo unreachable > {log:q}"

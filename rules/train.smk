@@ -19,16 +19,16 @@ rule train:
         stage=lambda w: RUALIGN.stage_type(w.experiment),
         args=lambda w: RUALIGN.json(RUALIGN.train_args(w.experiment)),
         lora=lambda w: RUALIGN.json(RUALIGN.train_lora(w.experiment)),
-        launcher=lambda w: RUALIGN.train_launcher(w.experiment),
+        launcher=RUALIGN.train_launcher(),
         device=CFG["compute"]["device"],
         seed=CFG["seed"],
         trust=RUALIGN.trust_flag,
     shell:
-        "{params.launcher} scripts/train.py --experiment {wildcards.experiment} --stage {params.stage} "
-        "--args {params.args:q} --lora {params.lora:q} --parent-model {input.parent_model} "
-        "--train {input.train} --validation {input.validation} --out {output.adapter} "
-        "--checkpoint-dir results/checkpoints/{wildcards.experiment} --seed {params.seed} "
-        "--device {params.device} --threads {threads} {params.trust} > {log} 2>&1"
+        "{params.launcher:q} scripts/train.py --experiment {wildcards.experiment:q} --stage {params.stage:q} "
+        "--args {params.args:q} --lora {params.lora:q} --parent-model {input.parent_model:q} "
+        "--train {input.train:q} --validation {input.validation:q} --out {output.adapter:q} "
+        "--checkpoint-dir results/checkpoints/{wildcards.experiment:q} --seed {params.seed:q} "
+        "--device {params.device:q} --threads {threads} {params.trust:q} > {log:q} 2>&1"
 
 
 rule merge_adapter:
@@ -51,7 +51,7 @@ rule merge_adapter:
         dtype=CFG["training"]["runtime"]["merge_dtype"],
         trust=RUALIGN.trust_flag,
     shell:
-        "python scripts/merge_adapter.py --experiment {wildcards.experiment} "
-        "--description {params.description:q} --parent-model {input.parent_model} "
-        "--adapter {input.adapter} --dtype {params.dtype} --out {output.model} "
-        "--threads {threads} {params.trust} > {log} 2>&1"
+        "python scripts/merge_adapter.py --experiment {wildcards.experiment:q} "
+        "--description {params.description:q} --parent-model {input.parent_model:q} "
+        "--adapter {input.adapter:q} --dtype {params.dtype:q} --out {output.model:q} "
+        "--threads {threads} {params.trust:q} > {log:q} 2>&1"

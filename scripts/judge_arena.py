@@ -1,7 +1,6 @@
 """Judge a model's RU Arena Hard answers against every reference model, both orders (resumable)."""
 
 import argparse
-import json
 from pathlib import Path
 
 from rualign import cli_utils
@@ -9,10 +8,10 @@ from rualign.judge import run_judge
 
 
 def reference_arg(text: str) -> tuple[str, Path]:
-    name, sep, path = text.rpartition("=")
-    if not sep:
+    name, sep, path = text.partition("=")  # reference names cannot contain "=" (config schema)
+    if not sep or not name:
         raise argparse.ArgumentTypeError("expected NAME=PATH")
-    return (json.loads(name) if name.startswith('"') else name), Path(path)
+    return name, Path(path)
 
 
 def main() -> None:

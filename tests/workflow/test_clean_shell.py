@@ -1,0 +1,26 @@
+"""The README's commands work in a shell that activated nothing: rules run the Python of the environment
+Snakemake runs in, not whatever `python` comes first on PATH. Hostile names never reach a shell unquoted."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.workflow_helpers import copy_workflow
+
+
+def test_a_rule_runs_with_only_the_system_path(tmp_path):
+    """`.venv/bin/snakemake <target>` with PATH=/usr/bin:/bin, as README step 2 (a cheap data rule)."""
+    workdir = copy_workflow(tmp_path / "rualign")
+    snakemake = Path(sys.executable).parent / "snakemake"
+    target = "results/data/normalised/grandmaster_pro_max.jsonl"
+    result = subprocess.run(
+        [str(snakemake), target, "--cores", "1"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    log = workdir / "logs/normalise_dataset/grandmaster_pro_max.log"
+    assert result.returncode == 0, result.stderr[-3000:] + (log.read_text() if log.exists() else "")
+    assert (workdir / target).stat().st_size > 0
