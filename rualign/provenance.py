@@ -71,6 +71,15 @@ def code_version() -> dict[str, Any]:
     return info
 
 
+def workflow_relative(path: str | Path) -> str:
+    """A path as provenance records it: relative to the workflow root (the job's working directory, where
+    Snakemake runs every step) when it lies inside it, so results audit from another clone or after a
+    move; absolute only for files outside the workflow."""
+    absolute = os.path.normpath(os.path.abspath(path))
+    relative = os.path.relpath(absolute, os.getcwd())
+    return absolute if relative.startswith("..") else Path(relative).as_posix()
+
+
 class Provenance:
     """Collects a provenance block over a step's lifetime; `block()` closes it with the wall time."""
 
@@ -83,7 +92,7 @@ class Provenance:
     ):
         self.step = step
         self.started = time.time()
-        self.inputs = {name: str(path) for name, path in (inputs or {}).items()}
+        self.inputs = {name: workflow_relative(path) for name, path in (inputs or {}).items()}
         self.config = config or {}
         self.seed = seed
 

@@ -1,6 +1,7 @@
 """rualign audit: lineage of one table cell over a synthetic provenance chain (training JSONL, adapter,
 merged model, generations, score, table), drift detection and input errors."""
 
+import shutil
 import subprocess
 import sys
 
@@ -98,3 +99,24 @@ def test_unknown_column_or_metric_is_one_clear_error(chain, tmp_path, column, me
 def test_missing_table_is_one_clear_error(tmp_path):
     result = _audit("results/tables/table9.tex", "--column", "x", "--metric", "rummlu", cwd=tmp_path)
     assert result.returncode == 2 and "no such table" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_results_audit_from_another_clone_after_a_move(tmp_path, monkeypatch):
+    """Provenance records paths relative to the workflow root, even when a step was given absolute ones."""
+    built = tmp_path / "cluster_checkout"
+    built.mkdir()
+    monkeypatch.chdir(built)
+    chain = build(built)
+    raw = built / "data/raw_abs.jsonl"
+    raw.write_text('{"a": 1}\n', encoding="utf-8")
+    from rualign.provenance import Provenance
+
+    block = Provenance("normalise", inputs={"raw": raw, "outside": ROOT / "pyproject.toml"}).block()
+    assert block["inputs"]["raw"]["path"] == "data/raw_abs.jsonl"
+    assert block["inputs"]["outside"]["path"] == str(ROOT / "pyproject.toml")  # outside the workflow: absolute
+    moved = tmp_path / "laptop_clone"
+    shutil.copytree(built, moved)
+    shutil.rmtree(built)
+    monkeypatch.chdir(moved)
+    report = audit_cell(chain["table"], "gm60", "judge_winrate")
+    assert report.ok, report.problems
