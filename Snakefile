@@ -1,7 +1,7 @@
 # rualign: reproduce "instruction tuning of LLMs for Russian" (tables 4-11) end to end.
 # Config: config.yaml over the scale preset config/scales/<scale>.yaml, validated on load.
 
-from rualign.workflow import Workflow
+from rualign.workflow import Workflow, report_notice
 
 
 configfile: "config.yaml"
@@ -41,3 +41,9 @@ rule all:
     default_target: True
     input:
         "results/tables/all",
+
+
+onsuccess:
+    notice = report_notice()
+    if notice:
+        print(notice)

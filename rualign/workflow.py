@@ -281,3 +281,18 @@ def _grows_on_retry(first: int, growth: float):
         return round(first * growth ** (attempt - 1))
 
     return on_attempt
+
+
+def report_notice(root: str | Path = ".") -> str | None:
+    """What a finished run tells the user about the report: where it is and whether a PDF was made (and if
+    not, how to get one). None when no report was built."""
+    provenance = Path(root) / "results/report/report.provenance.json"
+    if not provenance.is_file():
+        return None
+    build = json.loads(provenance.read_text(encoding="utf-8")).get("build", {})
+    if build.get("pdf"):
+        return "Report: results/report/report.pdf (also report.html, report.tex)"
+    return (
+        f"Report: results/report/report.html and report.tex; no PDF ({build.get('reason') or 'not compiled'}). "
+        "For the PDF: ./setup.sh --tex, then .venv/bin/snakemake report --forcerun report"
+    )

@@ -1,6 +1,7 @@
 """The README's commands work in a shell that activated nothing: rules run the Python of the environment
 Snakemake runs in, not whatever `python` comes first on PATH. Hostile names never reach a shell unquoted."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -24,3 +25,16 @@ def test_a_rule_runs_with_only_the_system_path(tmp_path):
     log = workdir / "logs/normalise_dataset/grandmaster_pro_max.log"
     assert result.returncode == 0, result.stderr[-3000:] + (log.read_text() if log.exists() else "")
     assert (workdir / target).stat().st_size > 0
+
+
+def test_a_finished_run_says_where_the_report_is_and_how_to_get_a_pdf(tmp_path):
+    from rualign.workflow import report_notice
+
+    assert report_notice(tmp_path) is None
+    prov = tmp_path / "results/report/report.provenance.json"
+    prov.parent.mkdir(parents=True)
+    prov.write_text(json.dumps({"build": {"pdf": None, "reason": "no pdflatex on PATH"}}))
+    notice = report_notice(tmp_path)
+    assert "no PDF (no pdflatex on PATH)" in notice and "./setup.sh --tex" in notice
+    prov.write_text(json.dumps({"build": {"pdf": "results/report/report.pdf"}}))
+    assert "results/report/report.pdf" in report_notice(tmp_path)
