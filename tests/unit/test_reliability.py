@@ -10,6 +10,7 @@ chosen answer, audit of a deleted file, GGUF sha key, cache line without key, co
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 import yaml
@@ -228,3 +229,50 @@ def test_case7_scale_must_name_a_preset_file(user_config, scale):
 def test_case8_judge_timeout_must_be_positive(user_config, timeout):
     """Case 8: judge.timeout_s <= 0 is rejected at validation."""
     assert "judge.timeout_s:" in _config_error(user_config, {"judge": {"timeout_s": timeout}})
+
+
+# ---------------------------------------------------------------- case 2
+def _jsonl(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return {"path": str(path)}
+
+
+def _duplicate_id_specs(tmp_path):
+    arena_q = [{"question_id": 7, "turns": [{"content": "вопрос"}]}, {"question_id": "7", "turns": [{"content": "x"}]}]
+    answer = {"question_id": 7, "choices": [{"turns": [{"content": "ответ"}]}]}
+    flores = [{"id": 1, "sentence_eng_Latn": "a", "sentence_rus_Cyrl": "а"}] * 2
+    libra = [{"id": "q", "context": "c", "input": "i", "positive_outputs": ["o"], "length": "all"}] * 2
+    return {
+        "ru_arena_hard": {
+            "questions": _jsonl(tmp_path / "q.jsonl", arena_q),
+            "reference_answers": {"A": _jsonl(tmp_path / "a.jsonl", [answer])},
+            "limit": 0,
+        },
+        "flores_en_ru": {"data": _jsonl(tmp_path / "f.jsonl", flores), "limit": 0},
+        "ruqasper": {"data": _jsonl(tmp_path / "l.jsonl", libra), "lengths": {}, "limit": 0},
+    }
+
+
+@pytest.mark.parametrize("benchmark, item_id", [("ru_arena_hard", "7"), ("flores_en_ru", "1"), ("ruqasper", "q")])
+def test_case2_duplicate_benchmark_item_ids_are_an_error(tmp_path, benchmark, item_id):
+    """Case 2: two items with one id (answers are cached by id) stop preparation, naming benchmark, file and id."""
+    from rualign import benchmarks as B
+    from rualign.io import DataError
+
+    spec = _duplicate_id_specs(tmp_path)[benchmark]
+    with pytest.raises(DataError) as err:
+        B.prepare(benchmark, spec, tmp_path, seed=1)
+    message = str(err.value)
+    assert benchmark in message and str(tmp_path) in message and f"'{item_id}'" in message, message
+
+
+# ---------------------------------------------------------------- case 7 (benchmark file)
+def test_case7_empty_benchmark_file_names_its_path(tmp_path):
+    """Case 7: an empty benchmark data file is an error naming the file and the config key."""
+    from rualign import benchmarks as B
+    from rualign.io import DataError
+
+    (tmp_path / "empty.jsonl").write_text("\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        B.prepare("flores_ru_en", {"data": {"path": "empty.jsonl"}, "limit": 0}, tmp_path, seed=1)
+    assert f"{tmp_path / 'empty.jsonl'}: empty file (benchmark flores_ru_en, data.path)" in str(err.value)
