@@ -276,3 +276,62 @@ def test_case7_empty_benchmark_file_names_its_path(tmp_path):
     with pytest.raises(DataError) as err:
         B.prepare("flores_ru_en", {"data": {"path": "empty.jsonl"}, "limit": 0}, tmp_path, seed=1)
     assert f"{tmp_path / 'empty.jsonl'}: empty file (benchmark flores_ru_en, data.path)" in str(err.value)
+
+
+# ---------------------------------------------------------------- case 6
+def test_case6_duplicated_rows_stay_on_one_side_of_the_split(tmp_path):
+    """Case 6: identical training rows (other ids) never appear in both train and validation; same seed
+    gives byte-identical files."""
+    from rualign import sft_data as D
+    from rualign.io import dumps_line
+
+    spec = {"source": {"path": "raw.jsonl"}, "kind": "chat", "fields": {"messages": "messages"}}
+    raw = [
+        {
+            "messages": [
+                {"role": "user", "content": f"Вопрос {i % 7}?"},
+                {"role": "assistant", "content": f"Ответ {i % 7}"},
+            ]
+        }
+        for i in range(40)
+    ]
+    (tmp_path / "raw.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in raw))
+    rows, _ = D.normalise("ds", spec, tmp_path, "error")
+    recipe = {"dataset": "ds", "validation_share": 0.2}
+    outputs = []
+    for seed in (1, 2, 3, 1):
+        train, validation, _ = D.build_recipe(rows, recipe, spec, seed, lambda t: len(t.split()), str)
+        assert validation and train
+        assert not {D.content_key(r) for r in train} & {D.content_key(r) for r in validation}, seed
+        assert len(train) + len(validation) == 40
+        outputs.append("".join(map(dumps_line, train)) + "|" + "".join(map(dumps_line, validation)))
+    assert outputs[0] == outputs[3]
+
+
+def test_case6_split_without_duplicates_is_unchanged():
+    """Case 6: with distinct rows the validation rows are still the first round(share x n) of the order."""
+    from rualign import sft_data as D
+
+    rows = [{"id": f"ds:{i}", "messages": [{"role": "user", "content": str(i)}]} for i in range(20)]
+    train, validation = D.split_validation(rows, 0.1)
+    assert validation == rows[:2] and train == rows[2:]
+
+
+# ---------------------------------------------------------------- case 7 (empty chosen)
+def test_case7_empty_chosen_answer_stops_normalise(tmp_path):
+    """Case 7: an empty chosen answer is a bad row (error naming file:line and field; counted with drop)."""
+    from rualign import sft_data as D
+    from rualign.io import DataError
+
+    spec = {
+        "source": {"path": "p.jsonl"},
+        "kind": "preference",
+        "fields": {"prompt": "p", "chosen": "c", "rejected": "r"},
+    }
+    rows = [{"p": [{"role": "user", "content": "Q?"}], "c": "  ", "r": "нет"}]
+    (tmp_path / "p.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    with pytest.raises(DataError) as err:
+        D.normalise("ds", spec, tmp_path, "error")
+    assert f"{tmp_path / 'p.jsonl'}:1: field 'c' has an empty chosen answer" in str(err.value)
+    with pytest.raises(DataError, match="no usable rows"):
+        D.normalise("ds", spec, tmp_path, "drop")
