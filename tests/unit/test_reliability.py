@@ -335,3 +335,26 @@ def test_case7_empty_chosen_answer_stops_normalise(tmp_path):
     assert f"{tmp_path / 'p.jsonl'}:1: field 'c' has an empty chosen answer" in str(err.value)
     with pytest.raises(DataError, match="no usable rows"):
         D.normalise("ds", spec, tmp_path, "drop")
+
+
+# ---------------------------------------------------------------- case 7 (audit)
+@pytest.mark.parametrize("deleted", ["results/scores/gm60/ru_arena_hard.json", "results/data/gm60/train.jsonl"])
+def test_case7_audit_of_a_deleted_file_reports_drift(tmp_path, monkeypatch, deleted):
+    """Case 7: rualign audit after a file of the lineage was deleted exits 1 naming it (was: exit 2 file not found)."""
+    import subprocess
+    import sys
+
+    from tests.synthetic_results import build
+
+    monkeypatch.chdir(tmp_path)
+    chain = build(tmp_path)
+    (tmp_path / deleted).unlink()
+    result = subprocess.run(
+        [sys.executable, "-m", "rualign.cli", "audit", chain["table"], "--column", "gm60", "--metric", "judge_winrate"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 1, result.stderr
+    assert f"{deleted}: missing" in result.stderr and "DRIFT" in result.stdout
