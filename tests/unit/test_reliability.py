@@ -358,3 +358,17 @@ def test_case7_audit_of_a_deleted_file_reports_drift(tmp_path, monkeypatch, dele
     )
     assert result.returncode == 1, result.stderr
     assert f"{deleted}: missing" in result.stderr and "DRIFT" in result.stdout
+
+
+# ---------------------------------------------------------------- case 7 (cache)
+@pytest.mark.parametrize("line", ['{"answer": "x"}', "[1, 2]"])
+def test_case7_cache_line_without_key_names_file_and_line(tmp_path, line):
+    """Case 7: a cache line that is valid JSON without the key field is a DataError naming file:line."""
+    from rualign.io import DataError, JsonlCache
+
+    path = tmp_path / "cache.jsonl"
+    path.write_text('{"id": "a", "answer": "y"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        JsonlCache(path)
+    assert f"{path}:2: cache row has no 'id' field" in str(err.value)
+    assert path.read_text(encoding="utf-8").endswith(line + "\n")  # nothing dropped from the cache
