@@ -372,3 +372,71 @@ def test_case7_cache_line_without_key_names_file_and_line(tmp_path, line):
         JsonlCache(path)
     assert f"{path}:2: cache row has no 'id' field" in str(err.value)
     assert path.read_text(encoding="utf-8").endswith(line + "\n")  # nothing dropped from the cache
+
+
+# ---------------------------------------------------------------- case 7 (models)
+def test_case7_wrong_gguf_sha_names_the_models_key(tmp_path):
+    """Case 7: a wrong GGUF sha256 names models.<name>.sha256 (was: base_model.sha256)."""
+    from rualign.io import RualignError
+    from rualign.modeling import materialize
+
+    spec = yaml.safe_load((ROOT / "config/scales/tiny.yaml").read_text(encoding="utf-8"))["models"]
+    with pytest.raises(RualignError) as err:
+        materialize({**spec["smollm2-135m-instruct"], "sha256": "0" * 64}, tmp_path / "m", name="smollm2-135m-instruct")
+    assert "(models.smollm2-135m-instruct.sha256)" in str(err.value) and "base_model.sha256" not in str(err.value)
+
+
+def _model_folder(tmp_path):
+    import torch
+    from safetensors.torch import save_file
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}", encoding="utf-8")
+    save_file({"w": torch.zeros(64, 64), "b": torch.ones(64)}, str(folder / "model.safetensors"))
+    return folder, folder / "model.safetensors"
+
+
+@pytest.mark.parametrize("damage", ["truncate", "header", "empty"])
+def test_case7_corrupt_safetensors_names_the_file(tmp_path, damage):
+    """Case 7: a truncated or corrupt safetensors file is an error naming the file and saying it is corrupt."""
+    from rualign.io import RualignError
+    from rualign.modeling import check_model_dir, load_model
+
+    folder, weights = _model_folder(tmp_path)
+    check_model_dir(folder)  # sound before the damage
+    data = weights.read_bytes()
+    weights.write_bytes(
+        {"truncate": data[: len(data) // 2], "header": data[:8] + b"#" + data[9:], "empty": b""}[damage]
+    )
+    for load in (check_model_dir, load_model):
+        with pytest.raises(RualignError) as err:
+            load(folder)
+        assert f"{weights}: corrupt safetensors file" in str(err.value)
+
+
+# ---------------------------------------------------------------- case 8 (job start)
+def test_case8_check_compute_names_the_key(monkeypatch):
+    """Case 8: device cuda without CUDA, a bad device and backend vllm without vLLM fail at job start with
+    one line naming the key."""
+    import importlib.util
+
+    import torch
+
+    from rualign.io import RualignError
+    from rualign.modeling import check_compute, load_model
+
+    check_compute({"device": "cpu", "backend": "transformers"})
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(RualignError, match=r"^compute\.device: cuda:1 but CUDA is not available on this machine"):
+        check_compute({"device": "cuda:1", "backend": "transformers"})
+    with pytest.raises(RualignError, match=r"^compute\.device: 'cpux' is not a device"):
+        check_compute({"device": "cpux"})
+    with pytest.raises(RualignError, match=r"^compute\.device: cuda but CUDA"):
+        load_model("/nonexistent", device="cuda")  # before touching the folder
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "vllm" else real_find_spec(n, *a))
+    with pytest.raises(RualignError, match=r"^compute\.backend: vllm is not installed"):
+        check_compute({"device": "cpu", "backend": "vllm"})
+    with pytest.raises(RualignError, match=r"^judge\.compute\.backend"):
+        check_compute({"device": "cpu", "backend": "vllm"}, key="judge.compute")
