@@ -34,7 +34,7 @@ class Workflow:
         try:
             config_mod.check_files(configfiles)
             resolved = config_mod.resolve(config)
-            config_mod.check_local_files(resolved, basedir)
+            config_mod.check_local_files(resolved, Path.cwd())  # rules read data paths relative to the workdir
         except config_mod.ConfigError as err:
             # One readable message instead of a traceback through Snakemake's parser.
             print(f"error: {err}", file=sys.stderr)
