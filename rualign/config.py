@@ -102,8 +102,30 @@ def check_files(paths) -> None:
     Snakemake loads them with a lenient loader (a repeated key silently keeps the last value);
     this raises ConfigError naming the file and line of a duplicate key or a syntax error.
     """
-    for path in paths:
-        read_yaml(path)
+    for path in map(Path, paths):
+        if not path.is_file():
+            continue  # Snakemake reports a missing configfile itself
+        if path.suffix == ".json":
+            _check_json(path)
+        else:
+            read_yaml(path)
+
+
+def _check_json(path: Path) -> None:
+    """A JSON configfile (Snakemake accepts those too): duplicate keys are errors as in YAML."""
+    import json
+
+    def no_duplicates(pairs):
+        keys = [k for k, _ in pairs]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ConfigError(f"{path}: duplicate key '{repeated[0]}'; JSON keeps only the last one")
+        return dict(pairs)
+
+    try:
+        json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=no_duplicates)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: not valid JSON ({err})") from None
 
 
 def _with_defaults(validator_class):

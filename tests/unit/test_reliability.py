@@ -440,3 +440,13 @@ def test_case8_check_compute_names_the_key(monkeypatch):
         check_compute({"device": "cpu", "backend": "vllm"})
     with pytest.raises(RualignError, match=r"^judge\.compute\.backend"):
         check_compute({"device": "cpu", "backend": "vllm"}, key="judge.compute")
+
+
+def test_case4_duplicate_key_in_a_json_configfile(tmp_path):
+    """Case 4: Snakemake also takes JSON configfiles; a repeated key there is an error too (tabs are fine)."""
+    path = tmp_path / "c.json"
+    path.write_text('{\n\t"overrides": {"seed": 1, "seed": 2}\n}\n', encoding="utf-8")
+    with pytest.raises(C.ConfigError, match="duplicate key 'seed'"):
+        C.check_files([path])
+    path.write_text('{\n\t"overrides": {"seed": 1}\n}\n', encoding="utf-8")
+    C.check_files([path, tmp_path / "absent.yaml"])
