@@ -182,16 +182,23 @@ def audit_cell(table_path: str | Path, column: str, metric: str, root: str | Pat
                 top.notes.append(f"sha256 recorded in {index.name} index")
 
     score_name, score_path, score_sha = _find_score(table_prov, root, column, metric)
-    score_doc = read_json(root / score_path)
-    block = score_doc["metrics"][metric]
-    value = block.get("value")
+    # A deleted or corrupted score file is drift (reported below as missing/changed), not an input error.
+    value, score_known = None, False
+    try:
+        score_doc = read_json(root / score_path)
+        block = score_doc["metrics"][metric]
+        value, score_known = block.get("value"), True
+    except RualignError:
+        pass
+    except (KeyError, TypeError, AttributeError):
+        problems.append(f"{score_path}: holds no value for metric {metric}")
     paper = None
     # the cell as printed must be the score file's value
     tex = table_path.read_text(encoding="utf-8")
     cell = _table_cell(tex, metric, columns.index(column))
     if cell is not None:
         printed = cell.replace("$^\\dagger$", "")
-        if printed != fmt(metric, value):
+        if score_known and printed != fmt(metric, value):
             problems.append(f"{rel_table}: cell shows {printed}, {score_path} holds {fmt(metric, value)}")
         paper_cell = _table_cell(tex, metric, columns.index(column), part=1)
         if paper_cell not in (None, "--"):

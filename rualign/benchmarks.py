@@ -268,17 +268,47 @@ def prepare_flores(benchmark: Benchmark, spec: dict, root: Path) -> list[dict]:
 def prepare(
     benchmark_id: str, spec: dict, root: Path, seed: int, count_tokens: Callable[[str], int] | None = None
 ) -> list[dict]:
+    """Normalised items of a benchmark. Errors name the benchmark and its data files: an empty local
+    file, no items left, or an item id given twice (generations are cached by id, so two items with
+    one id would silently share one answer)."""
+    from rualign.sources import local_paths
+
     bench = BENCHMARKS[benchmark_id]
-    if bench.kind == "arena":
-        items = prepare_arena(spec, root)
-    elif bench.kind == "mmlu":
-        items = prepare_mmlu(spec, root, seed)
-    elif bench.kind == "libra":
-        items = prepare_libra(bench, spec, root, seed, count_tokens)
-    else:
-        items = prepare_flores(bench, spec, root)
+    files = local_paths(spec)
+    described = ", ".join(files.values()) or ", ".join(
+        str(s.get("hub") or s.get("url"))
+        for s in spec.values()
+        if isinstance(s, dict) and (s.get("hub") or s.get("url"))
+    )
+    for key, path in files.items():
+        full = Path(path) if Path(path).is_absolute() else Path(root) / path
+        if full.is_file() and not full.read_bytes().strip():
+            raise DataError(f"{full}: empty file (benchmark {benchmark_id}, {key}.path): no items to evaluate")
+    try:
+        if bench.kind == "arena":
+            items = prepare_arena(spec, root)
+        elif bench.kind == "mmlu":
+            items = prepare_mmlu(spec, root, seed)
+        elif bench.kind == "libra":
+            items = prepare_libra(bench, spec, root, seed, count_tokens)
+        else:
+            items = prepare_flores(bench, spec, root)
+    except DataError as err:
+        if any(path in str(err) for path in files.values()):
+            raise
+        raise DataError(f"{err} (benchmark {benchmark_id}, data: {described})") from None
     if not items:
-        raise DataError(f"{benchmark_id}: the configured data and limits leave no items")
+        raise DataError(f"{benchmark_id}: the configured data ({described}) and limits leave no items")
+    seen: dict[str, int] = {}
+    for item in items:
+        seen[item["id"]] = seen.get(item["id"], 0) + 1
+    repeated = sorted(item_id for item_id, count in seen.items() if count > 1)
+    if repeated:
+        raise DataError(
+            f"{benchmark_id} ({described}): item id '{repeated[0]}' occurs {seen[repeated[0]]} times"
+            + (f" (and {len(repeated) - 1} more repeated ids)" if len(repeated) > 1 else "")
+            + "; answers are cached by id, so every item needs its own id"
+        )
     return items
 
 

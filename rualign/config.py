@@ -26,15 +26,106 @@ class ConfigError(RualignError):
     """The configuration is invalid; the message names the key."""
 
 
-def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    """Recursively merge `update` over `base` (dicts merge, everything else is replaced)."""
+def deep_merge(base: dict[str, Any], update: dict[str, Any], null_deletes: bool = False) -> dict[str, Any]:
+    """Recursively merge `update` over `base` (dicts merge, everything else is replaced).
+
+    With `null_deletes` (how `overrides` merge), a null value removes the key from `base`, so an
+    override can drop a preset entry (`generated_references: {Qwen2.5-32B-Instruct: null}`); the
+    schema default then applies.
+    """
     merged = copy.deepcopy(base)
     for key, value in update.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
+        if value is None and null_deletes:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value, null_deletes)
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+# ---------------------------------------------------------------- strict YAML
+class _StrictLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice in one mapping (merge keys `<<` may be overridden)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            continue  # SafeConstructor reports unhashable keys itself
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise ConfigError(
+                f"{loader.rualign_path}:{line}: duplicate key '{key}' (first given on line {seen[key]}); "
+                "YAML keeps only the last one, so remove or rename one of them"
+            )
+        seen[key] = line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Load a config YAML file strictly: a syntax error names file:line:column, a duplicate key file:line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read ({err})") from None
+    loader = _StrictLoader(text)
+    loader.rualign_path = str(path)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = " ".join(p for p in (err.context, err.problem) if p)
+        raise ConfigError(f"{where}: not valid YAML ({problem})") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML ({err})") from None
+    finally:
+        loader.dispose()
+
+
+def check_files(paths) -> None:
+    """Re-read the YAML files a run was given (config.yaml, --configfile) strictly.
+
+    Snakemake loads them with a lenient loader (a repeated key silently keeps the last value);
+    this raises ConfigError naming the file and line of a duplicate key or a syntax error.
+    """
+    for path in map(Path, paths):
+        if not path.is_file():
+            continue  # Snakemake reports a missing configfile itself
+        if path.suffix == ".json":
+            _check_json(path)
+        else:
+            read_yaml(path)
+
+
+def _check_json(path: Path) -> None:
+    """A JSON configfile (Snakemake accepts those too): duplicate keys are errors as in YAML."""
+    import json
+
+    def no_duplicates(pairs):
+        keys = [k for k, _ in pairs]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ConfigError(f"{path}: duplicate key '{repeated[0]}'; JSON keeps only the last one")
+        return dict(pairs)
+
+    try:
+        json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=no_duplicates)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: not valid JSON ({err})") from None
 
 
 def _with_defaults(validator_class):
@@ -58,6 +149,13 @@ def _describe(error: jsonschema.ValidationError) -> str:
         extra = sorted(set(error.instance) - set(allowed))
         hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
         return f"unknown key {', '.join(repr(e) for e in extra)} in {where}{hint}"
+    if error.validator == "propertyNames" or (
+        error.validator == "pattern" and error.relative_schema_path and "propertyNames" in error.schema_path
+    ):
+        return (
+            f"{where}: name {error.instance!r} is not allowed (names become file paths and wildcards: "
+            f"letters, digits, '.', '_', '-', starting with a letter or digit)"
+        )
     if error.validator == "oneOf" and isinstance(error.instance, dict):
         return f"{where}: give exactly one of path, hub or url (got {sorted(error.instance)})"
     return f"{where}: {error.message}"
@@ -72,11 +170,57 @@ def validate(config: dict[str, Any], source: str = "config") -> dict[str, Any]:
     config = copy.deepcopy(config)
     schema = load_schema()
     validator = _with_defaults(jsonschema.Draft202012Validator)(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    for _ in range(100):  # each pass coerces the strings --config delivered for numbers/booleans/null
+        errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+        if not [e for e in errors if _coerce(config, e)]:
+            break
     if errors:
         raise ConfigError(f"{source}: invalid configuration:\n" + "\n".join(f"  - {_describe(e)}" for e in errors))
     _check_references(config, source)
     return config
+
+
+def _coerce(config: dict[str, Any], error: jsonschema.ValidationError) -> bool:
+    """Snakemake's --config KEY={...} gives nested values as strings ('1', 'true', 'null'): where the
+    schema wants another type (or an enum value) and the string parses as YAML to one, use that."""
+    if error.validator not in ("type", "enum") or not isinstance(error.instance, str) or not error.absolute_path:
+        return False
+    try:
+        value = yaml.safe_load(error.instance)
+    except yaml.YAMLError:
+        return False
+    if isinstance(value, str | dict | list):
+        return False
+    if error.validator == "enum" and value not in error.validator_value:
+        return False
+    if error.validator == "type":
+        jsonschema_types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        checker = jsonschema.Draft202012Validator.TYPE_CHECKER
+        if not any(checker.is_type(value, t) for t in jsonschema_types):
+            return False
+    *parents, last = error.absolute_path
+    node: Any = config
+    for part in parents:
+        node = node[part]
+    node[last] = value
+    return True
+
+
+def check_local_files(config: dict[str, Any], root: str | Path) -> None:
+    """Every local data file (`{path: ...}` of benchmarks and datasets) exists, relative to `root`.
+
+    Checked while planning: a missing file would otherwise leave older prepared items in place.
+    """
+    from rualign.sources import local_paths
+
+    problems = []
+    for section in ("benchmarks", "datasets"):
+        for key, path in local_paths(config.get(section) or {}, section).items():
+            full = Path(path) if Path(path).is_absolute() else Path(root) / path
+            if not full.is_file():
+                problems.append(f"{key}.path: data file {path} does not exist (looked for {full})")
+    if problems:
+        raise ConfigError("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 def _check_references(config: dict[str, Any], source: str) -> None:
@@ -171,11 +315,16 @@ def _check_training(config: dict[str, Any]) -> list[str]:
 
 
 def load_preset(scale: str) -> dict[str, Any]:
-    path = SCALES_DIR / f"{scale}.yaml"
-    if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in SCALES_DIR.glob("*.yaml")))
-        raise ConfigError(f"config: scale '{scale}' has no preset {path} (known scales: {known})")
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    """The preset config/scales/<scale>.yaml; `scale` must be the name of one of those files."""
+    known = sorted(p.stem for p in SCALES_DIR.glob("*.yaml"))
+    if not isinstance(scale, str) or scale not in known:
+        raise ConfigError(
+            f"config: scale {scale!r} has no preset (a file name in {SCALES_DIR}; known scales: {', '.join(known)})"
+        )
+    preset = read_yaml(SCALES_DIR / f"{scale}.yaml") or {}
+    if not isinstance(preset, dict):
+        raise ConfigError(f"{SCALES_DIR / f'{scale}.yaml'}: expected a mapping of config keys")
+    return preset
 
 
 def resolve(user_config: dict[str, Any], source: str = "config.yaml") -> dict[str, Any]:
@@ -183,15 +332,17 @@ def resolve(user_config: dict[str, Any], source: str = "config.yaml") -> dict[st
     user = copy.deepcopy(dict(user_config))
     scale = user.get("scale", "tiny")
     merged = deep_merge(load_preset(scale), user)
-    merged = deep_merge(merged, user.get("overrides") or {})
+    overrides = user.get("overrides") or {}
+    if not isinstance(overrides, dict):
+        raise ConfigError(f"{source}: overrides must be a mapping, got {overrides!r}")
+    merged = deep_merge(merged, overrides, null_deletes=True)
     return validate(merged, source)
 
 
 def load(path: str | Path = ROOT / "config.yaml", extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Load config.yaml (as Snakemake would) and resolve it; `extra` plays the role of --config."""
     path = Path(path)
-    try:
-        user = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML ({err})") from None
-    return resolve(deep_merge(user, extra or {}), str(path))
+    user = read_yaml(path) or {}
+    config = resolve(deep_merge(user, extra or {}), str(path))
+    check_local_files(config, path.parent)
+    return config

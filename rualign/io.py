@@ -164,13 +164,18 @@ class JsonlCache:
         if self.path.exists():
             lines = self.path.read_bytes().split(b"\n")
             good = []
-            for raw in lines:
+            for lineno, raw in enumerate(lines, start=1):
                 if not raw.strip():
                     continue
                 try:
                     obj = json.loads(raw.decode("utf-8"))
                 except (json.JSONDecodeError, UnicodeDecodeError):
                     break  # torn tail from a killed writer: drop it and everything after
+                if not isinstance(obj, dict) or key not in obj:
+                    raise DataError(
+                        f"{self.path}:{lineno}: cache row has no '{key}' field (not written by this step, or "
+                        "edited); delete the cache file to start this step over"
+                    )
                 self.rows[obj[key]] = obj
                 good.append(raw)
             self.path.write_bytes(b"".join(g + b"\n" for g in good))

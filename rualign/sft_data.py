@@ -9,7 +9,8 @@ Three steps, each a rule with a file output:
    error naming file, line and field, or, with `on_bad_row: drop`, dropped and counted.
 2. `build_recipe`: a seeded shuffle of the normalised rows, then the recipe's filters in that order
    (opus_score threshold, LLM-judge score set, ood share, preference pair checks), then the
-   validation split (the first rows of the shuffled, filtered order) and the train rows (the rest).
+   validation split (the first rows of the shuffled, filtered order, equal rows kept on one side)
+   and the train rows (the rest).
 3. `take_fraction`: the first ceil(p % of n) train rows. Every fraction is a prefix of one shuffled
    order, so the 60 % set is inside the 80 % set and fraction ablations compare like with like.
 """
@@ -147,6 +148,9 @@ def normalise_row(row: dict, spec: dict, dataset: str, index: int) -> dict[str, 
             answer = _messages(row, fields[side], None, role_map)
             if len(answer) != 1 or answer[0]["role"] != "assistant":
                 raise BadRow(fields[side], f"type:{side}", f"field '{fields[side]}' must be one assistant message")
+            if side == "chosen" and not answer[0]["content"].strip():
+                # An empty rejected answer is a pair-check drop (recipe stats); an empty chosen one is a bad row.
+                raise BadRow(fields[side], "empty_answer", f"field '{fields[side]}' has an empty chosen answer")
             normal[side] = answer
     normal["meta"] = _meta(row, spec)
     return normal
@@ -252,10 +256,38 @@ def filter_meta(rows: list[dict], wanted: dict[str, Any]) -> list[dict]:
     return [r for r in rows if all(r["meta"][k] == v for k, v in wanted.items())]
 
 
+def content_key(row: dict) -> str:
+    """sha256 of a row's text (messages, or prompt + chosen + rejected) with whitespace normalised:
+    rows that differ only in id, meta or spacing share a key."""
+    parts = {field: row[field] for field in ("messages", "prompt", "chosen", "rejected") if field in row}
+    text = {
+        field: [[m.get("role"), " ".join(str(m.get("content", "")).split())] for m in messages]
+        for field, messages in parts.items()
+    }
+    return hashlib.sha256(json.dumps(text, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def split_validation(rows: list[dict], share: float) -> tuple[list[dict], list[dict]]:
-    """(train, validation): the first round(share * n) rows (at least one if share > 0) validate."""
+    """(train, validation): about round(share * n) rows (at least one if share > 0) validate.
+
+    Rows with the same content (`content_key`) always land on the same side, so a duplicated row
+    cannot leak from train into validation: walking the seeded order, whole groups of equal rows
+    are held out until the target is reached (train keeps at least one row). Without duplicates
+    this is the first round(share * n) rows, as before.
+    """
     n_val = min(len(rows) - 1, max(1, round(share * len(rows)))) if share > 0 and len(rows) > 1 else 0
-    return rows[n_val:], rows[:n_val]
+    if not n_val:
+        return list(rows), []
+    groups: dict[str, list[int]] = {}
+    for index, row in enumerate(rows):
+        groups.setdefault(content_key(row), []).append(index)
+    held: set[int] = set()
+    for indices in groups.values():  # first-appearance order of the seeded order
+        if len(held) >= n_val:
+            break
+        if len(held) + len(indices) <= len(rows) - 1:
+            held.update(indices)
+    return [r for i, r in enumerate(rows) if i not in held], [r for i, r in enumerate(rows) if i in held]
 
 
 def token_stats(lengths: list[int]) -> dict[str, float]:

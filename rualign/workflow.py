@@ -23,9 +23,19 @@ class Workflow:
         self.basedir = Path(basedir)
 
     @classmethod
-    def from_snakemake(cls, config: dict[str, Any], basedir: str | Path) -> Workflow:
+    def from_snakemake(cls, config: dict[str, Any], basedir: str | Path, configfiles=None) -> Workflow:
+        """Resolve and validate Snakemake's config; stop planning with one line on any problem.
+
+        `configfiles` are the YAML files Snakemake merged (config.yaml and --configfile), re-read
+        strictly because Snakemake's loader keeps the last of two equal keys; by default they are
+        taken from the calling Snakefile's `workflow.configfiles`.
+        """
+        if configfiles is None:
+            configfiles = _snakefile_configfiles()
         try:
+            config_mod.check_files(configfiles)
             resolved = config_mod.resolve(config)
+            config_mod.check_local_files(resolved, Path.cwd())  # rules read data paths relative to the workdir
         except config_mod.ConfigError as err:
             # One readable message instead of a traceback through Snakemake's parser.
             print(f"error: {err}", file=sys.stderr)
@@ -274,6 +284,22 @@ class Workflow:
         spec = self.table_spec(table)
         benchmarks = sorted({METRICS[m][0] for m in spec["metrics"]})
         return [f"results/scores/{e}/{b}.json" for e in spec["columns"] for b in benchmarks]
+
+
+def _snakefile_configfiles() -> list[str]:
+    """The config files of the Snakemake workflow whose Snakefile called from_snakemake (or [])."""
+    import inspect
+
+    frame = inspect.currentframe()
+    try:
+        while frame is not None:
+            workflow = frame.f_globals.get("workflow")
+            if workflow is not None and hasattr(workflow, "configfiles"):
+                return [str(p) for p in workflow.configfiles]
+            frame = frame.f_back
+        return []
+    finally:
+        del frame
 
 
 def _grows_on_retry(first: int, growth: float):

@@ -19,7 +19,7 @@ def main() -> None:
     cli_utils.setup(args.threads)
     prov = Provenance("materialize_model", config=args.spec)
     with atomic_path(args.out) as tmp:
-        facts = materialize(args.spec, tmp, trust_remote_code=args.trust_remote_code)
+        facts = materialize(args.spec, tmp, trust_remote_code=args.trust_remote_code, name=args.out.name)
         write_json_atomic(tmp / "provenance.json", prov.block(**facts))
 
 
