@@ -589,22 +589,43 @@ def arena_games(judgments: list[dict]) -> tuple[list[dict], int]:
 
 
 def _bootstrap_arena(games_: list[dict], resamples: int, seed: int) -> list[float] | None:
-    """95 % percentile interval of arena_score over questions resampled with replacement."""
-    by_question: dict[str, list[dict]] = {}
-    for g in games_:
-        by_question.setdefault(str(g["id"]), []).append(g)
-    ids = sorted(by_question)
-    if len(ids) < 2 or not resamples:
-        return None
+    """95 % percentile interval of the length-controlled arena score over questions resampled with
+    replacement. Each resample is scored in closed form: every game is between the model and one
+    reference, so the Bradley-Terry fit of `rualign.metrics.arena_score` is the weighted win share
+    against each reference (its value, degenerate cases included); the std of the length deltas is
+    recomputed per resample, as a rerun of arena_score on the resampled games would."""
     import numpy as np
 
+    pairs: dict[tuple[str, str], list[dict]] = {}
+    for g in games_:
+        pairs.setdefault((str(g["id"]), g["reference_model_name"]), []).append(g)
+    questions = sorted({q for q, _ in pairs})
+    refs = sorted({r for _, r in pairs})
+    if len(questions) < 2 or not resamples:
+        return None
+    q_index = {q: i for i, q in enumerate(questions)}
+    q_of = np.array([q_index[q] for q, _ in pairs])
+    r_of = np.array([refs.index(r) for _, r in pairs])
+    win = np.array([float(sum(float(g["p"]) for g in pair) / len(pair) >= 0.5) for pair in pairs.values()])
+    delta = np.array([float(p[0]["lens"]["reference"]) - float(p[0]["lens"]["model"]) for p in pairs.values()])
     rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(resamples):
-        drawn = [
-            {**g, "id": f"{n}"} for n, i in enumerate(rng.integers(0, len(ids), len(ids))) for g in by_question[ids[i]]
-        ]
-        values.append(M.arena_score(drawn, length_control=True)["value"])
+    values = np.empty(resamples)
+    for b in range(resamples):
+        m = np.bincount(rng.integers(0, len(questions), len(questions)), minlength=len(questions))[q_of].astype(float)
+        shares = []
+        for r in range(len(refs)):
+            sel = (r_of == r) & (m > 0)
+            if not sel.any():
+                continue
+            mm, dd = m[sel], delta[sel]
+            n = 2 * mm.sum()  # each pair has two games, as upstream's std counts them
+            mean = (mm * dd).sum() / mm.sum()
+            std = np.sqrt((2 * mm * (dd - mean) ** 2).sum() / (n - 1)) if n > 1 else np.nan
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                w = np.where(dd == 0, 0.5, 1.0 / (1.0 + np.exp(-dd / std)) if std > 0 else (dd > 0).astype(float))
+            total = (mm * w).sum()
+            shares.append((mm * w * win[sel]).sum() / total if total > 0 else 0.5)
+        values[b] = np.mean(shares)
     low, high = np.quantile(values, [0.025, 0.975])
     return [float(low), float(high)]
 

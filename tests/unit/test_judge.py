@@ -1,6 +1,7 @@
 import hashlib
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -253,3 +254,19 @@ def test_calibrated_logprob_verdicts_remove_position_bias():
     assert [r["position_bias"] for r in out] == [1.5, 1.5]
     assert [r["label"] for r in out] == ["A>B", "B>A"]
     assert [r["outcome"] for r in out] == ["loss", "loss"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_bootstrap_closed_form_equals_arena_score_of_the_resample(seed):
+    import numpy as np
+
+    from rualign.judge import _bootstrap_arena
+    from rualign.metrics import arena_score
+
+    fidelity = json.loads((Path(__file__).parents[1] / "fidelity" / "arena_score.json").read_text(encoding="utf-8"))
+    games_in = fidelity["scenarios"][3]["games"]
+    questions = sorted({str(g["id"]) for g in games_in})
+    drawn = np.random.default_rng(seed).integers(0, len(questions), len(questions))
+    resample = [{**g, "id": f"{n}"} for n, i in enumerate(drawn) for g in games_in if str(g["id"]) == questions[i]]
+    low, high = _bootstrap_arena(games_in, 1, seed)
+    assert low == pytest.approx(arena_score(resample)["value"], abs=1e-9) == high
