@@ -315,7 +315,7 @@ class OpenAIJudge:
                     ) from None
                 with self._lock:
                     self.retried += 1
-                delay = self.backoff_s * 2**attempt
+                delay = min(self.backoff_s * 2**attempt, 60.0)
                 log.warning("judge endpoint: %s: %s; retry %d in %.1f s", type(err).__name__, err, attempt + 1, delay)
                 time.sleep(delay * (1 + 0.25 * random.random()))  # noqa: S311 (jitter, not crypto)
                 continue
@@ -385,12 +385,12 @@ class OpenAIJudge:
                 else:
                     text = self._complete(messages)
                     result = {"judgment": text, "label": parse_verdict(text)}
-            except UnusableReply as err:
+            except EndpointDown as err:
+                down.set()
                 with lock:
                     failed.append((game["key"], str(err)))
                 return
-            except EndpointDown as err:
-                down.set()
+            except RualignError as err:  # an unusable reply, or an HTTP error such as 400 for this game
                 with lock:
                     failed.append((game["key"], str(err)))
                 return

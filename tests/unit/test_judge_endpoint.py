@@ -96,6 +96,11 @@ class LlmtfServer(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.connection.shutdown(2)
             return
+        if fault == "400":
+            self.send_response(400)
+            self.end_headers()
+            self.wfile.write(b'{"message": "prompt too long"}')
+            return
         if fault == "503":
             self.send_response(503)
             self.end_headers()
@@ -229,3 +234,12 @@ def test_endpoint_down_stops_after_the_retries(tmp_path, monkeypatch):
 def test_timeout_must_be_positive():
     with pytest.raises(RualignError, match="timeout_s"):
         OpenAIJudge("http://127.0.0.1:9/v1", "judge", "X", 8, 1, 0)
+
+
+def test_a_client_error_fails_that_game_without_retries(tmp_path, llmtf_server, monkeypatch):
+    monkeypatch.setattr("rualign.judge.time.sleep", lambda s: None)
+    items, answers = _arena_inputs(tmp_path, 1)
+    LlmtfServer.faults = ["400"]
+    with pytest.raises(RualignError, match="1 of 2 judgment.*HTTP 400.*prompt too long"):
+        run_judge(items, answers, {}, _llmtf_cfg(llmtf_server), {}, None, tmp_path / "j", tmp_path / "c")
+    assert len(LlmtfServer.bodies) == 2  # no retry of the 400; the other game was judged and cached
