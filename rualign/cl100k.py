@@ -66,5 +66,6 @@ def cl100k_encoding():
 
 
 def count_cl100k(text: str) -> int:
-    """Tokens of `text` in cl100k_base (special-token strings are counted as plain text)."""
-    return len(cl100k_encoding().encode(text, disallowed_special=()))
+    """Tokens of `text` in cl100k_base as ruadapt counted answers: "<|endoftext|>" is one token
+    (allowed_special); other special-token strings, an error there, count as plain text here."""
+    return len(cl100k_encoding().encode(text, allowed_special={"<|endoftext|>"}, disallowed_special=()))
