@@ -134,15 +134,30 @@ def _arena_answer(row: dict, path: str, lineno: int) -> str:
         raise DataError(f"{path}:{lineno}: expected choices[0].turns[0].content (arena-hard model_answer)") from None
 
 
+def _llmtf_answers(rows: list[dict], questions: list[dict], where: str) -> dict[str, str]:
+    """llmtf_open's reference files (llm_as_a_judge_baselines/): a list of {instruction, output}
+    in question order, matched by position (as llmtf_open does) and checked by instruction text."""
+    if len(rows) != len(questions):
+        raise DataError(f"{where}: {len(rows)} llmtf-format answers for {len(questions)} questions")
+    answers = {}
+    for i, (row, q) in enumerate(zip(rows, questions, strict=True), 1):
+        prompt = (q.get("turns") or [{}])[0].get("content")
+        if row.get("instruction") != prompt or not isinstance(row.get("output"), str):
+            raise DataError(f"{where}:{i}: instruction differs from question {q.get('question_id')} or no output")
+        answers[str(q["question_id"])] = row["output"]
+    return answers
+
+
 def prepare_arena(spec: dict, root: Path) -> list[dict]:
     questions = load_rows(spec["questions"], root)
     references: dict[str, dict[str, str]] = {}
     for model, source in spec["reference_answers"].items():
         rows = load_rows(source, root)
-        references[model] = {
-            str(r["question_id"]): _arena_answer(r, source.get("path") or source.get("url", "?"), i)
-            for i, r in enumerate(rows, 1)
-        }
+        where = source.get("path") or source.get("url", "?")
+        if rows and "instruction" in rows[0] and "question_id" not in rows[0]:
+            references[model] = _llmtf_answers(rows, questions, where)
+            continue
+        references[model] = {str(r["question_id"]): _arena_answer(r, where, i) for i, r in enumerate(rows, 1)}
     items = []
     for lineno, q in enumerate(questions, 1):
         if "question_id" not in q:

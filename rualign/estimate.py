@@ -260,7 +260,9 @@ class Estimator:
         judge = self.cost["judge"]
         games = items * references * _v(judge["orders"])
         output = _v(judge["output"])
-        if self.config["judge"].get("max_new_tokens"):
+        if self.config["judge"].get("arena_protocol", "llmtf") == "llmtf":
+            output = 1.0  # the llmtf protocol reads the judge's next-token probabilities: one token per game
+        elif self.config["judge"].get("max_new_tokens"):
             output = min(output, float(self.config["judge"]["max_new_tokens"]))
         p, g = games * _v(judge["prompt"]), games * output
         if self.config["judge"].get("backend") == "openai":

@@ -65,7 +65,7 @@ def generate_answers(
 ) -> None:
     """Answer every item of a generative benchmark; resumes from the cache after an interruption."""
     items = B.read_items(items_path)
-    params = SamplingParams(max_new_tokens=spec["max_new_tokens"], seed=seed)
+    params = SamplingParams(max_new_tokens=spec["max_new_tokens"], seed=seed, **spec.get("sampling", {}))
     max_prompt = spec.get("max_prompt_tokens", 0)
     prov = Provenance(
         "generate",

@@ -27,14 +27,21 @@ class SamplingParams:
     temperature: float = 0.0  # 0 = greedy, as LIBRA/llmtf evaluate
     top_p: float = 1.0
     seed: int = 0
+    top_k: int = 0  # 0 = off (sampling only)
+    repetition_penalty: float = 1.0  # 1 = off; applies to greedy decoding too (transformers, vLLM)
 
 
-def render_chat(tokenizer, messages_list: Sequence[list[dict[str, str]]]) -> list[str]:
-    """Apply the model's chat template with the generation prompt appended."""
-    return [
+def render_chat(
+    tokenizer, messages_list: Sequence[list[dict[str, str]]], assistant_prefix: str | None = None
+) -> list[str]:
+    """Apply the model's chat template with the generation prompt appended; with
+    `assistant_prefix`, that text follows the generation prompt, so the model continues an
+    assistant turn that has already begun (llmtf's judge prompt)."""
+    rendered = [
         tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         for messages in messages_list
     ]
+    return [text + assistant_prefix for text in rendered] if assistant_prefix else rendered
 
 
 def truncate_middle(ids: list[int], max_tokens: int) -> list[int]:
@@ -103,7 +110,8 @@ class TransformersBackend:
                     do_sample=sample,
                     temperature=params.temperature if sample else None,
                     top_p=params.top_p if sample else None,
-                    top_k=None,
+                    top_k=params.top_k if sample and params.top_k > 0 else None,
+                    repetition_penalty=params.repetition_penalty if params.repetition_penalty != 1.0 else None,
                     pad_token_id=self.tokenizer.pad_token_id,
                 )
             new_tokens = out[:, batch["input_ids"].shape[1] :]
@@ -181,7 +189,12 @@ class VLLMBackend:
             for p in prompts
         ]
         sampling = VSampling(
-            max_tokens=params.max_new_tokens, temperature=params.temperature, top_p=params.top_p, seed=params.seed
+            max_tokens=params.max_new_tokens,
+            temperature=params.temperature,
+            top_p=params.top_p,
+            top_k=params.top_k if params.top_k > 0 else -1,  # -1 = off
+            repetition_penalty=params.repetition_penalty,
+            seed=params.seed,
         )
         outputs = self.llm.generate([TokensPrompt(prompt_token_ids=ids) for ids in encoded], sampling)
         results = []

@@ -273,3 +273,123 @@ def bootstrap_ci(
     alpha = (1.0 - confidence) / 2
     low, high = np.quantile(means, [alpha, 1.0 - alpha])
     return float(low), float(high)
+
+
+# ---------------------------------------------------------------- RU Arena Hard (llmtf_open's score)
+__all__ += ["ARENA_ESTIMATOR", "arena_score"]
+
+ARENA_ESTIMATOR = "llmtf_open@97b3022 length-controlled Bradley-Terry (evalica)"
+
+
+def _expit(x: float) -> float:
+    """The logistic function, as scipy.special.expit (no scipy dependency)."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _sample_std(values: Sequence[float]) -> float:
+    """pandas' Series.std(): ddof=1; NaN for fewer than two values."""
+    if len(values) < 2:
+        return math.nan
+    m = math.fsum(values) / len(values)
+    return math.sqrt(math.fsum((v - m) ** 2 for v in values) / (len(values) - 1))
+
+
+def arena_score(games: Sequence[dict], length_control: bool = True) -> dict:
+    """RU Arena Hard score as llmtf_open@97b3022 computes it (`LLMAsJudge._confident_score_mean`).
+
+    `games`: one row per judged game, `{"id", "model_name", "reference_model_name",
+    "model_first", "p", "lens": {"model", "reference"}}`, where `p` is the judge's probability
+    of the evaluated model's label and lengths are in characters. Each (id, reference) must be
+    judged in exactly two games (both orders). Per pair: a win if the mean `p` of its two
+    games is >= 0.5. With `length_control`, each pair is weighted 2 * expit(d / std(d)) with
+    d = reference length - model length and std (ddof 1) over all of that reference's games
+    (each pair counted twice, as upstream); d = 0 gives weight 1, the weight of every pair
+    without length control. A Bradley-Terry model is fitted to the weighted pairs with evalica
+    (tolerance 1e-8) and the score is the mean over references of P(model beats reference).
+
+    Returns a dict: `value`, `estimator`, `length_control`, `n_pairs`, `degenerate`,
+    `never_beaten`, `never_lost_to`, `bt_iterations` and `per_reference` (pairs, wins,
+    weighted win share, `p_model_wins`: the fitted P(model beats it)).
+
+    Degenerate case: if the model never beats some reference (or never loses to one) the
+    Bradley-Terry likelihood has no finite maximum; evalica stops without converging and
+    llmtf_open reports 0.5. Here `degenerate` is True, the references are listed, `value` is
+    the limit of the maximum-likelihood fit (every game is between the model and one reference,
+    so the fitted P(model beats R) is the weighted win share against R: 0 for a reference never
+    beaten, 1 for one never lost to) and `upstream_value` is what evalica/llmtf_open return.
+    In the non-degenerate case the evalica fit equals these weighted win shares too.
+    """
+    import evalica
+
+    if not games:
+        raise ValueError("arena_score: no games to score")
+    model_names = sorted({g["model_name"] for g in games})
+    if len(model_names) != 1:
+        raise ValueError(f"arena_score: expected games of one evaluated model, got {model_names}")
+    model = model_names[0]
+    deltas: dict[str, list[float]] = {}
+    pairs: dict[tuple[str, str], list[dict]] = {}
+    for g in games:
+        ref = g["reference_model_name"]
+        if ref == model:
+            raise ValueError(f"arena_score: reference {ref!r} has the evaluated model's name")
+        p = float(g["p"])
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"arena_score: p={g['p']!r} of game {g['id']}|{ref} is not a probability")
+        deltas.setdefault(ref, []).append(float(g["lens"]["reference"]) - float(g["lens"]["model"]))
+        pairs.setdefault((str(g["id"]), ref), []).append(g)
+    std = {ref: _sample_std(d) for ref, d in deltas.items()}
+    rows = []  # (reference, win 0/1, weight) per (question, reference)
+    for (qid, ref), pair in sorted(pairs.items()):
+        if len(pair) != 2:
+            raise ValueError(f"arena_score: question {qid} vs {ref} has {len(pair)} game(s); both orders needed")
+        win = int(math.fsum(float(g["p"]) for g in pair) / 2 >= 0.5)
+        weight = 0.5
+        delta = float(pair[0]["lens"]["reference"]) - float(pair[0]["lens"]["model"])
+        if length_control and delta != 0:
+            # std 0: upstream divides by zero, expit(+-inf) = 1 or 0
+            weight = _expit(delta / std[ref]) if std[ref] > 0 else float(delta > 0)
+        rows.append((ref, win, 2.0 * weight))
+    refs = sorted(deltas)
+    per_reference: dict[str, dict] = {}
+    for ref in refs:
+        mine = [(w, wt) for r, w, wt in rows if r == ref]
+        won = math.fsum(wt for w, wt in mine if w)
+        total = math.fsum(wt for _, wt in mine)
+        per_reference[ref] = {
+            "pairs": len(mine),
+            "wins": sum(w for w, _ in mine),
+            "weighted_win_share": won / total if total > 0 else 0.5,
+        }
+    never_beaten = [r for r in refs if per_reference[r]["weighted_win_share"] == 0]
+    never_lost_to = [r for r in refs if per_reference[r]["weighted_win_share"] == 1]
+    result = evalica.bradley_terry(
+        [model] * len(rows),
+        [r for r, _, _ in rows],
+        [evalica.Winner.X if w else evalica.Winner.Y for _, w, _ in rows],
+        weights=[wt for _, _, wt in rows],
+        tolerance=1e-8,
+    )
+    frame = evalica.pairwise_frame(result.scores)  # P(row beats column) = s_row / (s_row + s_column)
+    fitted = {ref: float(frame.loc[model, ref]) for ref in refs}
+    out: dict = {
+        "value": mean(fitted.values()),
+        "estimator": ARENA_ESTIMATOR,
+        "length_control": length_control,
+        "n_pairs": len(rows),
+        "degenerate": bool(never_beaten or never_lost_to),
+        "never_beaten": never_beaten,
+        "never_lost_to": never_lost_to,
+        "bt_iterations": int(result.iterations),
+    }
+    if out["degenerate"]:
+        out["upstream_value"] = out["value"]
+        fitted = {ref: per_reference[ref]["weighted_win_share"] for ref in refs}
+        out["value"] = mean(fitted.values())
+    for ref in refs:
+        per_reference[ref]["p_model_wins"] = fitted[ref]
+    out["per_reference"] = per_reference
+    return out

@@ -115,7 +115,7 @@ class Workflow:
     def generation_spec(self, benchmark: str) -> dict[str, Any]:
         """The part of a benchmark's config that shapes its answers (so other edits do not regenerate)."""
         spec = self.config["benchmarks"][benchmark]
-        return {k: spec[k] for k in ("max_new_tokens", "max_prompt_tokens", "system_prompt") if k in spec}
+        return {k: spec[k] for k in ("max_new_tokens", "max_prompt_tokens", "system_prompt", "sampling") if k in spec}
 
     def model_spec(self, model: str) -> dict[str, Any]:
         return self.config["models"][model]

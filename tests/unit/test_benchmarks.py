@@ -148,3 +148,20 @@ def test_flores_missing_side_names_the_field(tmp_path):
         B.prepare_flores(
             B.BENCHMARKS["flores_en_ru"], {"data": _jsonl(tmp_path / "d.jsonl", rows), "limit": 0}, tmp_path
         )
+
+
+def test_arena_llmtf_reference_files_match_questions_by_position(tmp_path):
+    questions = _jsonl(
+        tmp_path / "q.jsonl", [{"question_id": i, "turns": [{"content": f"вопрос {i}"}]} for i in (7, 3)]
+    )
+    llmtf = tmp_path / "Qwen2.5-32B-Instruct.json"
+    llmtf.write_text(
+        json.dumps([{"instruction": f"вопрос {i}", "output": f"ответ {i}", "generator": "x"} for i in (7, 3)]),
+        encoding="utf-8",
+    )
+    spec = {"questions": questions, "reference_answers": {"Q": {"path": str(llmtf)}}, "limit": 0}
+    items = B.prepare_arena(spec, tmp_path)
+    assert [(i["id"], i["references"]["Q"]) for i in items] == [("7", "ответ 7"), ("3", "ответ 3")]
+    llmtf.write_text(json.dumps([{"instruction": "другой", "output": "x"}, {"instruction": "вопрос 3", "output": "y"}]))
+    with pytest.raises(DataError, match=r"Qwen2\.5-32B-Instruct\.json:1: instruction differs"):
+        B.prepare_arena(spec, tmp_path)

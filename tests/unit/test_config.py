@@ -136,3 +136,37 @@ def test_training_config_errors_name_the_key(user_config, edit, message):
     edit(bad)
     with pytest.raises(C.ConfigError, match=message):
         C.resolve(bad)
+
+
+def test_arena_judge_and_sampling_defaults_are_the_thesis(user_config):
+    for scale in ("tiny", "paper"):
+        cfg = C.resolve({**user_config, "scale": scale})
+        assert cfg["judge"]["arena_protocol"] == "llmtf"
+        arena = cfg["benchmarks"]["ru_arena_hard"]
+        assert arena["sampling"] == {"temperature": 0.3, "top_p": 0.9, "top_k": 40, "repetition_penalty": 1.1}
+        assert cfg["evaluation"]["arena_max_invalid_share"] == 0.05
+    paper = C.resolve({**user_config, "scale": "paper"})["benchmarks"]["ru_arena_hard"]
+    assert paper["max_new_tokens"] == 2048 and paper["generated_references"] == {}
+    for name, source in paper["reference_answers"].items():
+        assert "llmtf_open/97b30220e3edb4fa3de010212cb494f5f6fd614b/" in source["url"]
+        assert source["url"].endswith(f"/{name}.json") and len(source["sha256"]) == 64
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"judge": {"timeout_s": 0}}, "timeout_s"),
+        ({"judge": {"arena_protocol": "vibes"}}, "arena_protocol"),
+        ({"benchmarks": {"ru_arena_hard": {"sampling": {"top_k": -1}}}}, "top_k"),
+        ({"benchmarks": {"ru_arena_hard": {"sampling": {"min_p": 0.1}}}}, "min_p"),
+        ({"evaluation": {"arena_max_invalid_share": 2}}, "arena_max_invalid_share"),
+    ],
+)
+def test_arena_config_errors_name_the_key(user_config, overrides, message):
+    bad = copy.deepcopy(user_config)
+    if "evaluation" in overrides:
+        bad["evaluation"] = {**bad.get("evaluation", {}), **overrides["evaluation"]}
+    else:
+        bad["overrides"] = overrides
+    with pytest.raises(C.ConfigError, match=message):
+        C.resolve(bad)

@@ -113,7 +113,7 @@ def test_tokens_and_hours_follow_the_cost_model(estimator):
     )
     assert per_rule["generate"].prompt_tokens > babi["items"]["value"] * 4 * 4096  # long contexts
     games = arena["items"]["value"] * 4 * 2  # 4 references, both orders
-    assert per_rule["judge_arena"].generated_tokens == pytest.approx(games * cost["judge"]["output"]["value"])
+    assert per_rule["judge_arena"].generated_tokens == pytest.approx(games * 1)  # llmtf protocol: one token a game
     assert per_rule["score_mmlu"].generated_tokens == 0 and per_rule["score_mmlu"].prompt_tokens > 0
     assert per_rule["table"].known and per_rule["prepare_recipe"].known and per_rule["table"].gpu_hours == 0
     unknown = per_rule["distill_rewards"]

@@ -40,3 +40,26 @@ def test_next_token_logprobs_are_log_probabilities(backend):
 def test_candidates_sharing_a_first_token_are_refused(backend):
     with pytest.raises(RualignError, match="share a first token"):
         backend.next_token_logprobs(["x"], ["Да", "Да!"])
+
+
+def test_render_chat_appends_the_assistant_prefix(backend):
+    messages = [[{"role": "user", "content": "Кто лучше?"}]]
+    plain = render_chat(backend.tokenizer, messages)
+    prefixed = render_chat(backend.tokenizer, messages, assistant_prefix='[{"model_name": "')
+    assert prefixed == [plain[0] + '[{"model_name": "']
+    assert render_chat(backend.tokenizer, messages, assistant_prefix=None) == plain
+
+
+def test_sampling_is_seeded_and_uses_top_k_and_repetition_penalty(backend):
+    prompts = render_chat(backend.tokenizer, [[{"role": "user", "content": "Расскажи о море."}]] * 2)
+    thesis = SamplingParams(max_new_tokens=10, temperature=0.3, top_p=0.9, top_k=40, repetition_penalty=1.1, seed=5)
+    first = backend.generate(prompts, thesis)
+    assert [r["output"] for r in first] == [r["output"] for r in backend.generate(prompts, thesis)]
+    # top_k=1 is greedy whatever the temperature; a strong repetition penalty changes greedy output
+    greedy = backend.generate(prompts[:1], SamplingParams(max_new_tokens=10))[0]["output"]
+    assert (
+        backend.generate(prompts[:1], SamplingParams(max_new_tokens=10, temperature=1.0, top_k=1))[0]["output"]
+        == greedy
+    )
+    penalised = backend.generate(prompts[:1], SamplingParams(max_new_tokens=10, repetition_penalty=5.0))[0]["output"]
+    assert penalised != greedy

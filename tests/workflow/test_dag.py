@@ -50,7 +50,8 @@ def test_paper_scale_plans_the_same_dag(scale):
     assert result.returncode == 0, result.stderr
     jobs = planned_jobs(result.stdout)
     assert jobs["generate"] == 9 and jobs["judge_arena"] == 1
-    assert jobs["base_model"] == 3  # 3B evaluated, 32B reference, 72B judge
+    assert jobs["base_model"] == 2  # 3B evaluated, 72B judge (the references are llmtf_open's files)
+    assert "generate_reference" not in jobs
 
 
 def planned_experiments(stdout: str) -> dict[str, set[str]]:
