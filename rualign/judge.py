@@ -248,6 +248,21 @@ def llmtf_result(game: dict, p_first: float, p_second: float, source: str) -> di
     }
 
 
+def pair_normalised(result: dict) -> dict:
+    """An llmtf game with p renormalised over the two labels, p_model / (p_model + p_reference); the raw
+    probabilities stay as p_raw / p_reference_raw. Not the thesis's reading (llmtf uses the raw probability):
+    for small judges that give both labels little mass, so that a raw p never reaches 0.5."""
+    total = result["p"] + result["p_reference"]
+    if total <= 0:
+        return result
+    return result | {
+        "p": result["p"] / total,
+        "p_reference": result["p_reference"] / total,
+        "p_raw": result["p"],
+        "p_reference_raw": result["p_reference"],
+    }
+
+
 # ---------------------------------------------------------------- OpenAI-compatible endpoint
 class UnusableReply(RualignError):
     """The endpoint answered, but not with something a judgment can be read from."""
@@ -532,6 +547,8 @@ def run_judge(
             judge = LocalJudge(backend, judge_cfg["max_new_tokens"], judge_cfg["max_answer_tokens"])
 
         def record(game: dict, result: dict) -> None:
+            if mode == "llmtf" and judge_cfg.get("label_probability") == "pair_normalised":
+                result = pair_normalised(result)
             row = {k: game[k] for k in GAME_FIELDS} | {"mode": mode} | result
             if "outcome" not in row:
                 row["outcome"] = outcome_for_model(result["label"], game["model_side"])

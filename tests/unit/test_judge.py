@@ -270,3 +270,13 @@ def test_bootstrap_closed_form_equals_arena_score_of_the_resample(seed):
     resample = [{**g, "id": f"{n}"} for n, i in enumerate(drawn) for g in games_in if str(g["id"]) == questions[i]]
     low, high = _bootstrap_arena(games_in, 1, seed)
     assert low == pytest.approx(arena_score(resample)["value"], abs=1e-9) == high
+
+
+def test_pair_normalised_label_probability_is_a_named_variant_keeping_the_raw_values():
+    from rualign.judge import pair_normalised
+
+    raw = {"p": 0.02, "p_reference": 0.06, "outcome": "loss"}
+    result = pair_normalised(raw)
+    assert result["p"] == pytest.approx(0.25) and result["p_reference"] == pytest.approx(0.75)
+    assert result["p_raw"] == 0.02 and result["p_reference_raw"] == 0.06
+    assert pair_normalised({"p": 0.0, "p_reference": 0.0}) == {"p": 0.0, "p_reference": 0.0}
