@@ -22,6 +22,7 @@ import math
 import re
 import string
 import unicodedata
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -50,6 +51,7 @@ __all__ = [
     "libra_sample_score",
     "mean",
     "mmlu_category_mean",
+    "mmlu_category_mean_ci",
     "normalize_llmtf",
 ]
 
@@ -323,6 +325,52 @@ def mmlu_category_mean(items: Iterable[dict], extra_categories: dict[str, str] |
         "per_subject": per_subject,
         "micro_accuracy": micro,
     }
+
+
+def mmlu_category_mean_ci(
+    items: Sequence[dict],
+    extra_categories: dict[str, str] | None = None,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of `mmlu_category_mean`'s score: items resampled with
+    replacement (`numpy.random.default_rng(seed)`); a subject or category missing from a resample
+    is left out of that resample's means, as it would be from the score."""
+    mmlu_category_mean(items, extra_categories)  # validates subjects and categories
+    table = {**MMLU_SUBJECT_CATEGORY, **(extra_categories or {})}
+    subjects = sorted({item["subject"] for item in items})
+    cats = list(MMLU_CATEGORIES)
+    subj_index = np.array([subjects.index(item["subject"]) for item in items])
+    correct = np.array([float(item["correct"]) for item in items])
+    subj_cat = np.array([cats.index(table[s]) for s in subjects])
+    n, n_subj = len(items), len(subjects)
+    rng = np.random.default_rng(seed)
+    rows = max(1, _BOOTSTRAP_CELLS // max(n, 1))
+    scores = []
+    for start in range(0, n_resamples, rows):
+        idx = rng.integers(0, n, size=(min(rows, n_resamples - start), n))
+        flat = (np.arange(idx.shape[0])[:, None] * n_subj + subj_index[idx]).ravel()
+        hits = np.bincount(flat, weights=correct[idx].ravel(), minlength=idx.shape[0] * n_subj)
+        counts = np.bincount(flat, minlength=idx.shape[0] * n_subj)
+        hits, counts = hits.reshape(-1, n_subj), counts.reshape(-1, n_subj)
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: absent from this resample
+            subj_mean = np.where(counts > 0, hits / np.maximum(counts, 1), np.nan)
+            cat_means = np.stack(
+                [
+                    np.nanmean(np.where(subj_cat == c, subj_mean, np.nan), axis=1)
+                    if (subj_cat == c).any()
+                    else np.full(idx.shape[0], np.nan)
+                    for c in range(len(cats))
+                ],
+                axis=1,
+            )
+            scores.append(np.nanmean(cat_means, axis=1))
+    values = np.concatenate(scores)
+    alpha = (1.0 - confidence) / 2
+    low, high = np.quantile(values, [alpha, 1.0 - alpha])
+    return float(low), float(high)
 
 
 # ---------------------------------------------------------------- aggregation

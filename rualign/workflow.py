@@ -83,7 +83,10 @@ class Workflow:
     def generation_spec(self, benchmark: str) -> dict[str, Any]:
         """The part of a benchmark's config that shapes its answers (so other edits do not regenerate)."""
         spec = self.config["benchmarks"][benchmark]
-        return {k: spec[k] for k in ("max_new_tokens", "max_prompt_tokens", "system_prompt") if k in spec}
+        out = {k: spec[k] for k in ("max_new_tokens", "max_prompt_tokens", "system_prompt") if k in spec}
+        evaluation = self.config.get("evaluation", {})
+        keys = ["system_turn", "prompt_truncation"] + (["flores_prompt"] if benchmark.startswith("flores") else [])
+        return {**out, **{k: evaluation[k] for k in keys if k in evaluation}}
 
     def model_spec(self, model: str) -> dict[str, Any]:
         return self.config["models"][model]
