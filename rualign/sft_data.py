@@ -479,9 +479,12 @@ def selfgen_step(
             seed=seed,
         )
         backend.generate(
-            render_chat(backend.tokenizer, [r["prompt"] for r in todo]),
+            # Training data, not the thesis's llmtf evaluation: the chat template as it is, and
+            # over-long prompts keep head and tail (the behaviour these files were built with).
+            render_chat(backend.tokenizer, [r["prompt"] for r in todo], system_turn="model_default"),
             params,
             max_prompt_tokens=generator["max_prompt_tokens"],
+            truncation="middle",
             on_result=lambda i, result: cache.add({"id": todo[i]["id"], **result}),
         )
     generated = [
