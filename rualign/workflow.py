@@ -86,7 +86,11 @@ class Workflow:
         out = {k: spec[k] for k in ("max_new_tokens", "max_prompt_tokens", "system_prompt") if k in spec}
         evaluation = self.config.get("evaluation", {})
         keys = ["system_turn", "prompt_truncation"] + (["flores_prompt"] if benchmark.startswith("flores") else [])
-        return {**out, **{k: evaluation[k] for k in keys if k in evaluation}}
+        out.update({k: evaluation[k] for k in keys if k in evaluation})
+        if benchmark == "ru_arena_hard" and "arena_system_turn" in evaluation:
+            # the thesis's arena answers came from ruadapt's infer_vllm.py (plain chat template), not llmtf
+            out["system_turn"] = evaluation["arena_system_turn"]
+        return out
 
     def model_spec(self, model: str) -> dict[str, Any]:
         return self.config["models"][model]
