@@ -6,6 +6,7 @@ provenance sidecar (`<output>.provenance.json`) for JSONL files.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,27 @@ def generation_cache(cache_dir: Path, model_dir: Path, params: dict[str, Any]) -
     return cache_file(cache_dir, params, weights)
 
 
+# llmtf_open@97b3022's default generation config (model.py _init_default_gen_params), which the
+# thesis's LIBRA and FLORES runs used: they passed no generation config of their own.
+LLMTF_SAMPLING = {"temperature": 0.1, "top_p": 0.9, "top_k": 40, "repetition_penalty": 1.0}
+
+
+def sampling_params(spec: dict, seed: int) -> SamplingParams:
+    """Decoding of a generative benchmark: spec `sampling` = llmtf (LLMTF_SAMPLING, the thesis's
+    LIBRA/FLORES) or greedy (temperature 0; the default when the spec names none)."""
+    sampling = spec.get("sampling", "greedy")
+    if sampling not in ("llmtf", "greedy"):
+        raise RualignError(f"unknown sampling {sampling!r} (expected llmtf or greedy)")
+    extra = LLMTF_SAMPLING if sampling == "llmtf" else {}
+    known = {f.name for f in dataclasses.fields(SamplingParams)}
+    unsupported = sorted(k for k, v in extra.items() if k not in known and v not in (None, 1.0))
+    if unsupported:
+        log.warning("sampling %s: this SamplingParams has no %s; generating without them", sampling, unsupported)
+    return SamplingParams(
+        max_new_tokens=spec["max_new_tokens"], seed=seed, **{k: v for k, v in extra.items() if k in known}
+    )
+
+
 def generate_answers(
     benchmark_id: str,
     items_path: Path,
@@ -66,9 +88,9 @@ def generate_answers(
     """Answer every item of a generative benchmark; resumes from the cache after an interruption.
 
     `spec` is the benchmark's generation spec (`Workflow.generation_spec`): max_new_tokens,
-    max_prompt_tokens, and the protocol keys system_turn, prompt_truncation, flores_prompt."""
+    max_prompt_tokens, and the protocol keys system_turn, prompt_truncation, flores_prompt, sampling."""
     items = B.read_items(items_path)
-    params = SamplingParams(max_new_tokens=spec["max_new_tokens"], seed=seed)
+    params = sampling_params(spec, seed)
     max_prompt = spec.get("max_prompt_tokens", 0)
     prov = Provenance(
         "generate",

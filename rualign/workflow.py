@@ -87,6 +87,8 @@ class Workflow:
         evaluation = self.config.get("evaluation", {})
         keys = ["system_turn", "prompt_truncation"] + (["flores_prompt"] if benchmark.startswith("flores") else [])
         out.update({k: evaluation[k] for k in keys if k in evaluation})
+        if benchmark != "ru_arena_hard" and "generation_sampling" in evaluation:
+            out["sampling"] = evaluation["generation_sampling"]
         if benchmark == "ru_arena_hard" and "arena_system_turn" in evaluation:
             # the thesis's arena answers came from ruadapt's infer_vllm.py (plain chat template), not llmtf
             out["system_turn"] = evaluation["arena_system_turn"]

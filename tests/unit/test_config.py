@@ -155,3 +155,10 @@ def test_thesis_protocol_is_the_default_and_reaches_the_generation_spec(user_con
     assert workflow.generation_spec("flores_en_ru")["flores_prompt"] == "darumeru"
     assert workflow.generation_spec("babilong_qa1")["system_turn"] == "none"
     assert workflow.generation_spec("ru_arena_hard")["system_turn"] == "model_default"
+    assert workflow.generation_spec("ruqasper")["sampling"] == "llmtf"
+    assert "sampling" not in workflow.generation_spec("ru_arena_hard")  # the arena has its own settings
+    from rualign.evaluate import sampling_params
+
+    params = sampling_params(workflow.generation_spec("flores_ru_en"), 1)
+    assert (params.temperature, params.top_p) == (0.1, 0.9)
+    assert sampling_params({"max_new_tokens": 4}, 1).temperature == 0.0
