@@ -254,6 +254,8 @@ def prepare_libra(
         rows = build_babilong(english, benchmark.libra_task, spec["lengths"], filler, count_tokens, seed)
     else:
         rows = load_rows(spec["data"], root)
+        if spec.get("head_rows"):  # the thesis: the first 600 rows of the split, then the length filter
+            rows = rows[: spec["head_rows"]]
     per_length: dict[str, list[dict]] = defaultdict(list)
     for i, row in enumerate(rows, 1):
         for field in ("context", "input", "positive_outputs"):

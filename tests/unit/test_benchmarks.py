@@ -106,6 +106,16 @@ _LIBRA_GENERATIONS = {
 }
 
 
+def test_libra_head_rows_cuts_the_split_before_the_length_filter(tmp_path):
+    rows = [
+        {"length": length, "context": "c", "input": "q", "positive_outputs": ["a"], "metadata": {"id": i}}
+        for i, length in enumerate(["4k", "64k", "8k", "4k"])
+    ]
+    spec = {"data": _jsonl(tmp_path / "l.jsonl", rows), "lengths": {"4k": 1, "8k": 2}, "limit": 0, "head_rows": 3}
+    items = B.prepare_libra(B.BENCHMARKS["babilong_qa1"], spec, tmp_path, seed=0)
+    assert [i["id"] for i in items] == ["4k-0", "8k-2"]
+
+
 def test_libra_score_thesis_rounds_per_length_and_averages_lengths_present():
     spec = {"lengths": {"4k": 1, "8k": 2, "16k": 3}}
     per_item, metrics = B.score_libra("babilong_qa1", _LIBRA_ITEMS, _LIBRA_GENERATIONS, spec, "llmtf", 0, 0)
