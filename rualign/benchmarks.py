@@ -474,12 +474,15 @@ def score_flores(
     seed: int,
     tokenizer: str = "llmtf",
 ) -> tuple[list[dict], dict[str, Any]]:
-    """Mean over items of (ROUGE-1 F + ROUGE-2 F) / 2 with the `tokenizer` (llmtf = the thesis's)."""
-    per_item = []
+    """Mean over items of (ROUGE-1 F + ROUGE-2 F) / 2 with the `tokenizer` (llmtf = the thesis's).
+    The other tokenizer's value is reported beside it (`by_tokenizer`), never as the value."""
+    per_item, others = [], {name: [] for name in M.FLORES_TOKENIZERS if name != tokenizer}
     for item in items:
         output = generations[item["id"]]["output"]
         rouge = M.flores_rouge(output, item["reference"], lemmatize=lemmatize, tokenizer=tokenizer)
         per_item.append({"id": item["id"], "output": output, "reference": item["reference"], **rouge})
+        for name, values in others.items():
+            values.append(M.flores_rouge(output, item["reference"], lemmatize=lemmatize, tokenizer=name)["score"])
     block = _metric_block(
         [p["score"] for p in per_item],
         resamples,
@@ -489,6 +492,7 @@ def score_flores(
         tokenizer=tokenizer,
         lemmatize=lemmatize,
     )
+    block["by_tokenizer"] = {tokenizer: block["value"], **{name: M.mean(v) for name, v in others.items()}}
     return per_item, {BENCHMARKS[benchmark_id].metrics[0]: block}
 
 

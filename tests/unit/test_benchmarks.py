@@ -235,6 +235,18 @@ def test_flores_score_of_identical_translation_is_one():
     items = [{"id": "1", "reference": "Теперь у нас есть четырёхмесячные мыши."}]
     _, metrics = B.score_flores("flores_en_ru", items, {"1": {"output": items[0]["reference"]}}, True, 0, 0)
     assert metrics["flores_en_ru"]["value"] == pytest.approx(1.0)
+    assert metrics["flores_en_ru"]["tokenizer"] == "llmtf"
+
+
+def test_flores_value_is_the_thesis_tokenizer_and_ours_is_beside_it():
+    items = [{"id": "1", "reference": "Привет, сказал он."}]
+    generations = {"1": {"output": "«Привет», — сказал он."}}
+    _, metrics = B.score_flores("flores_en_ru", items, generations, True, 0, 0)
+    block = metrics["flores_en_ru"]
+    assert block["value"] == block["by_tokenizer"]["llmtf"] < 1.0
+    assert block["by_tokenizer"]["unicode"] == pytest.approx(1.0)
+    _, ours = B.score_flores("flores_en_ru", items, generations, True, 0, 0, tokenizer="unicode")
+    assert ours["flores_en_ru"]["value"] == pytest.approx(1.0)
 
 
 def test_flores_accepts_darumeru_inputs(tmp_path):
