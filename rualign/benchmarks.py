@@ -5,7 +5,7 @@ Normalised items (results/benchmarks/<id>.jsonl) are the contract between the st
 - arena:  {id, prompt, cluster, category, references: {model: answer}}
 - mmlu:   {id, subject, question, choices[4], answer}
 - libra:  {id, length, context, input, positive_outputs, negative_outputs}
-- flores: {id, source, reference}
+- flores: {id, source, reference, messages} (messages: the Darumeru prompt, filled in)
 """
 
 from __future__ import annotations
@@ -99,6 +99,14 @@ _PLACEHOLDER = re.compile(r"\{(context|input)\}")
 LIBRA_METRIC = {**{f"ru_babilong_qa{i}": "em" for i in range(1, 6)}, "ru_qasper": "f1"}
 
 # ---------------------------------------------------------------- MMLU and FLORES prompts
+MMLU_PROMPTS = ("llmtf", "rualign")
+MMLU_AGGREGATIONS = ("category_mean", "accuracy")
+MMLU_LETTERS = ("A", "B", "C", "D")
+# The thesis's zero-shot MMLU (llmtf_open@97b3022 nlpcoreteam.py): the user turn is the question and
+# the lettered options, no subject header (it only heads few-shot examples); the assistant turn
+# starts with this text and the next token decides among " A" ... " D" (with a leading space).
+MMLU_ANSWER_PREFIX = {"ru": "Ответ:", "en": "Answer:"}
+# Ours (option mmlu_prompt: rualign): a subject header and the answer cue inside the user turn.
 MMLU_TEMPLATES = {
     "en": (
         "The following is a multiple choice question about {subject}. Answer with the letter of the "
@@ -109,7 +117,23 @@ MMLU_TEMPLATES = {
         "правильного варианта.\n\n{question}\nA. {a}\nB. {b}\nC. {c}\nD. {d}\nОтвет:"
     ),
 }
-MMLU_LETTERS = ("A", "B", "C", "D")
+
+FLORES_PROMPTS = ("darumeru", "rualign")
+# Darumeru's flores rows carry `messages` whose text has the slots {input}, {output}, {input_text}
+# (and {translation} for few-shot answers); llmtf_open's DaruFlores fills them with these words
+# (97b3022 llmtf/tasks/translation.py create_messages). Those rows are read at paper scale.
+DARUMERU_SLOTS = {
+    ("en", "ru"): {"input": "английского", "output": "русский"},
+    ("ru", "en"): {"input": "русского", "output": "английский"},
+}
+# FLORES-200 rows (tiny scale) have no messages: they get this one user turn. ASSUMPTION: the
+# slots and their words are upstream's; the surrounding wording of Darumeru's own template is
+# not published outside the hub and is reconstructed here.
+DARUMERU_FLORES_MESSAGES = [
+    {"role": "user", "content": "Переведи текст с {input} на {output} язык.\nТекст: {input_text}"},
+]
+_DARUMERU_SLOT = re.compile(r"\{(input|output|input_text|translation)\}")
+# Ours (option flores_prompt: rualign).
 FLORES_TEMPLATES = {
     (
         "en",
@@ -120,6 +144,22 @@ FLORES_TEMPLATES = {
         "en",
     ): "Переведи следующий текст с русского языка на английский. В ответе напиши только перевод.\n\n{source}",
 }
+
+
+def darumeru_messages(
+    template: list[dict[str, str]], source_lang: str, target_lang: str, source: str, reference: str
+) -> list[dict[str, str]]:
+    """A Darumeru flores prompt for one direction: the slots of every message filled as llmtf's
+    DaruFlores fills them (one pass, so braces inside the sentences are never taken for slots).
+    Roles are kept as written (Darumeru calls the assistant "bot")."""
+    values = {
+        **DARUMERU_SLOTS[(source_lang, target_lang)],
+        "input_text": source,
+        "translation": reference,
+    }
+    return [
+        {"role": m["role"], "content": _DARUMERU_SLOT.sub(lambda g: values[g.group(1)], m["content"])} for m in template
+    ]
 
 
 # ---------------------------------------------------------------- preparation
@@ -229,6 +269,8 @@ def prepare_libra(
         rows = build_babilong(english, benchmark.libra_task, spec["lengths"], filler, count_tokens, seed)
     else:
         rows = load_rows(spec["data"], root)
+        if spec.get("head_rows"):  # the thesis: the first 600 rows of the split, then the length filter
+            rows = rows[: spec["head_rows"]]
     per_length: dict[str, list[dict]] = defaultdict(list)
     for i, row in enumerate(rows, 1):
         for field in ("context", "input", "positive_outputs"):
@@ -276,7 +318,11 @@ def prepare_flores(benchmark: Benchmark, spec: dict, root: Path) -> list[dict]:
                 raise KeyError(fields[benchmark.source_lang if src is None else benchmark.target_lang])
         except KeyError as err:
             raise DataError(f"{benchmark.id} data row {i}: missing field {err}") from None
-        items.append({"id": str(row.get("id", i)), "source": src, "reference": ref})
+        template = row.get("messages") or DARUMERU_FLORES_MESSAGES
+        if not isinstance(template, list) or not all(isinstance(m, dict) and "content" in m for m in template):
+            raise DataError(f"{benchmark.id} data row {i}: messages must be a list of {{role, content}}")
+        messages = darumeru_messages(template, benchmark.source_lang, benchmark.target_lang, src, ref)
+        items.append({"id": str(row.get("id", i)), "source": src, "reference": ref, "messages": messages})
     return _limit(items, spec["limit"])
 
 
@@ -332,8 +378,18 @@ def read_items(path: str | Path) -> list[dict]:
 
 
 # ---------------------------------------------------------------- prompts
+def split_assistant_prefix(messages: list[dict[str, str]]) -> tuple[list[dict[str, str]], str]:
+    """(messages, prefix): a trailing assistant ("bot") message is the start of the answer that the
+    model continues (llmtf_open's incomplete last bot message); "bot" is renamed "assistant"."""
+    renamed = [{**m, "role": "assistant" if m["role"] == "bot" else m["role"]} for m in messages]
+    if renamed and renamed[-1]["role"] == "assistant":
+        return renamed[:-1], renamed[-1]["content"]
+    return renamed, ""
+
+
 def messages_for(benchmark_id: str, item: dict, spec: dict) -> list[dict[str, str]]:
-    """Chat messages the evaluated model answers for one item (generative benchmarks)."""
+    """Chat messages the evaluated model answers for one item (generative benchmarks). A trailing
+    assistant message is an answer prefix (`split_assistant_prefix`)."""
     bench = BENCHMARKS[benchmark_id]
     if bench.kind == "arena":
         system = [{"role": "system", "content": spec["system_prompt"]}] if spec.get("system_prompt") else []
@@ -344,17 +400,42 @@ def messages_for(benchmark_id: str, item: dict, spec: dict) -> list[dict[str, st
         text = _PLACEHOLDER.sub(lambda m: values[m.group(1)], LIBRA_TEMPLATES[bench.libra_task])
         return [{"role": "user", "content": text}]
     if bench.kind == "flores":
+        prompt = spec.get("flores_prompt", "darumeru")
+        if prompt not in FLORES_PROMPTS:
+            raise ValueError(f"unknown flores_prompt {prompt!r}; allowed: {', '.join(FLORES_PROMPTS)}")
+        if prompt == "darumeru":
+            if "messages" not in item:
+                raise DataError(f"{benchmark_id} item {item['id']}: no messages (prepared before the Darumeru prompt)")
+            return [dict(m) for m in item["messages"]]
         text = FLORES_TEMPLATES[(bench.source_lang, bench.target_lang)].format(source=item["source"])
         return [{"role": "user", "content": text}]
     raise ValueError(f"{benchmark_id} is not a generative benchmark")
 
 
-def mmlu_messages(item: dict, language: str) -> list[dict[str, str]]:
+def mmlu_messages(item: dict, language: str, prompt: str = "llmtf") -> tuple[list[dict[str, str]], str]:
+    """(messages, assistant_prefix) of one zero-shot MMLU item.
+
+    prompt="llmtf" (the thesis's): user turn = question + "A. ..." to "D. ..." lines, no subject
+    header; the assistant turn starts with "Ответ:" / "Answer:". prompt="rualign" (ours): a
+    subject header and the answer cue inside the user turn, no assistant prefix.
+    """
+    if prompt not in MMLU_PROMPTS:
+        raise ValueError(f"unknown mmlu_prompt {prompt!r}; allowed: {', '.join(MMLU_PROMPTS)}")
     a, b, c, d = item["choices"]
+    if prompt == "llmtf":
+        lines = [item["question"], *(f"{x}. {y}" for x, y in zip(MMLU_LETTERS, item["choices"], strict=True))]
+        return [{"role": "user", "content": "\n".join(lines)}], MMLU_ANSWER_PREFIX[language]
     text = MMLU_TEMPLATES[language].format(
         subject=item["subject"].replace("_", " "), question=item["question"], a=a, b=b, c=c, d=d
     )
-    return [{"role": "user", "content": text}]
+    return [{"role": "user", "content": text}], ""
+
+
+def mmlu_candidates(prompt: str = "llmtf") -> tuple[str, ...]:
+    """The option tokens whose next-token probability decides: " A" ... " D" after the thesis's
+    "Ответ:" (llmtf adds the space because the prompt does not end with a newline); "A" ... "D"
+    after our prompt, whose assistant turn starts on a new line."""
+    return tuple(f" {x}" for x in MMLU_LETTERS) if prompt == "llmtf" else MMLU_LETTERS
 
 
 # ---------------------------------------------------------------- scoring
@@ -365,6 +446,9 @@ def _metric_block(values: list[float], resamples: int, seed: int, **extra: Any) 
     return block
 
 
+LIBRA_LENGTH_MEANS = ("present", "configured")
+
+
 def score_libra(
     benchmark_id: str,
     items: list[dict],
@@ -373,8 +457,18 @@ def score_libra(
     scoring: str,
     resamples: int,
     seed: int,
+    length_decimals: int | None = 3,
+    length_mean: str = "present",
 ) -> tuple[list[dict], dict[str, Any]]:
-    """Per length the mean sample score; the benchmark value is the mean over configured lengths."""
+    """Per length the mean sample score; the benchmark value is the mean over lengths.
+
+    Thesis (diploma libra_eval.py): each per-length mean rounded to `length_decimals` (3), then the
+    mean over the lengths present (ruQasper has no 4k). length_mean="configured" (LIBRA's eval.py):
+    the mean over the configured lengths, a length without predictions counting as 0;
+    length_decimals=None: no rounding.
+    """
+    if length_mean not in LIBRA_LENGTH_MEANS:
+        raise ValueError(f"unknown libra_length_mean {length_mean!r}; allowed: {', '.join(LIBRA_LENGTH_MEANS)}")
     bench = BENCHMARKS[benchmark_id]
     metric = LIBRA_METRIC[bench.libra_task]
     per_item, by_length = [], defaultdict(list)
@@ -391,37 +485,76 @@ def score_libra(
                 "score": score,
             }
         )
-    lengths = list(spec["lengths"]) or sorted(by_length)
-    # LIBRA: a configured length with no predictions counts as 0.
-    per_length = {length: (M.mean(by_length[length]) if by_length[length] else 0.0) for length in lengths}
+    if length_mean == "present":
+        present = {length for length, scores in by_length.items() if scores}
+        lengths = [length for length in spec["lengths"] if length in present]
+        lengths += sorted(present - set(lengths))
+    else:
+        lengths = list(spec["lengths"]) or sorted(by_length)
+
+    def _round(value: float) -> float:
+        return value if length_decimals is None else round(value, length_decimals)
+
+    per_length = {length: (_round(M.mean(by_length[length])) if by_length[length] else 0.0) for length in lengths}
     block = _metric_block(
-        [p["score"] for p in per_item], resamples, seed, per_length=per_length, metric=metric, scoring=scoring
+        [p["score"] for p in per_item],
+        resamples,
+        seed,
+        per_length=per_length,
+        metric=metric,
+        scoring=scoring,
+        length_mean=length_mean,
+        length_decimals=length_decimals,
     )
     block["value"] = M.mean(list(per_length.values()))
     return per_item, {bench.metrics[0]: block}
 
 
 def score_flores(
-    benchmark_id: str, items: list[dict], generations: dict[str, dict], lemmatize: bool, resamples: int, seed: int
+    benchmark_id: str,
+    items: list[dict],
+    generations: dict[str, dict],
+    lemmatize: bool,
+    resamples: int,
+    seed: int,
+    tokenizer: str = "llmtf",
 ) -> tuple[list[dict], dict[str, Any]]:
-    per_item = []
+    """Mean over items of (ROUGE-1 F + ROUGE-2 F) / 2 with the `tokenizer` (llmtf = the thesis's).
+    The other tokenizer's value is reported beside it (`by_tokenizer`), never as the value."""
+    per_item, others = [], {name: [] for name in M.FLORES_TOKENIZERS if name != tokenizer}
     for item in items:
         output = generations[item["id"]]["output"]
-        rouge = M.flores_rouge(output, item["reference"], lemmatize=lemmatize)
+        rouge = M.flores_rouge(output, item["reference"], lemmatize=lemmatize, tokenizer=tokenizer)
         per_item.append({"id": item["id"], "output": output, "reference": item["reference"], **rouge})
+        for name, values in others.items():
+            values.append(M.flores_rouge(output, item["reference"], lemmatize=lemmatize, tokenizer=name)["score"])
     block = _metric_block(
         [p["score"] for p in per_item],
         resamples,
         seed,
         rouge1=M.mean([p["rouge1"] for p in per_item]),
         rouge2=M.mean([p["rouge2"] for p in per_item]),
+        tokenizer=tokenizer,
+        lemmatize=lemmatize,
     )
+    block["by_tokenizer"] = {tokenizer: block["value"], **{name: M.mean(v) for name, v in others.items()}}
     return per_item, {BENCHMARKS[benchmark_id].metrics[0]: block}
 
 
 def score_mmlu(
-    benchmark_id: str, items: list[dict], letter_logprobs: list[list[float]], resamples: int, seed: int
+    benchmark_id: str,
+    items: list[dict],
+    letter_logprobs: list[list[float]],
+    resamples: int,
+    seed: int,
+    aggregation: str = "category_mean",
+    subject_categories: dict[str, str] | None = None,
 ) -> tuple[list[dict], dict[str, Any]]:
+    """The likeliest option per item; value = the thesis's category mean (`M.mmlu_category_mean`)
+    or, with aggregation="accuracy", plain accuracy. Both are always reported (`accuracy`,
+    `category_mean`); the CI is the bootstrap of the reported value over items."""
+    if aggregation not in MMLU_AGGREGATIONS:
+        raise ValueError(f"unknown mmlu_aggregation {aggregation!r}; allowed: {', '.join(MMLU_AGGREGATIONS)}")
     per_item = []
     for item, logprobs in zip(items, letter_logprobs, strict=True):
         predicted = max(range(4), key=lambda k: logprobs[k])
@@ -435,5 +568,19 @@ def score_mmlu(
                 "correct": int(predicted == item["answer"]),
             }
         )
-    block = _metric_block([float(p["correct"]) for p in per_item], resamples, seed)
+    categories = M.mmlu_category_mean(per_item, subject_categories)
+    block: dict[str, Any] = {
+        "value": categories["score"] if aggregation == "category_mean" else categories["micro_accuracy"],
+        "n": len(per_item),
+        "aggregation": aggregation,
+        "category_mean": categories["score"],
+        "accuracy": categories["micro_accuracy"],
+        "per_category": categories["per_category"],
+        "n_subjects": len(categories["per_subject"]),
+    }
+    if resamples:
+        if aggregation == "accuracy":
+            block["ci95"] = list(M.bootstrap_ci([float(p["correct"]) for p in per_item], resamples, seed=seed))
+        else:
+            block["ci95"] = list(M.mmlu_category_mean_ci(per_item, subject_categories, resamples, seed=seed))
     return per_item, {BENCHMARKS[benchmark_id].metrics[0]: block}

@@ -89,7 +89,10 @@ def score_rows(
         from rualign.generation import SamplingParams, make_backend, render_chat
 
         backend = make_backend(judge_model_dir, compute, trust_remote_code, judge_cfg["tensor_parallel_size"])
-        prompts = render_chat(backend.tokenizer, [judge_prompt(r["messages"], mode) for r in todo])
+        # Training-data scoring, not the thesis's llmtf evaluation: the chat template as it is.
+        prompts = render_chat(
+            backend.tokenizer, [judge_prompt(r["messages"], mode) for r in todo], system_turn="model_default"
+        )
         if mode == "logprobs":
             for row, logprobs in zip(todo, backend.next_token_logprobs(prompts, list(SCORES)), strict=True):
                 cache.add({"id": row["id"], "logprobs": logprobs})

@@ -52,6 +52,25 @@ def generation_cache(cache_dir: Path, model_dir: Path, params: dict[str, Any]) -
     return cache_file(cache_dir, params, weights)
 
 
+# llmtf_open@97b3022's default generation config (model.py _init_default_gen_params), which the
+# thesis's LIBRA and FLORES runs used: they passed no generation config of their own.
+LLMTF_SAMPLING = {"temperature": 0.1, "top_p": 0.9, "top_k": 40, "repetition_penalty": 1.0}
+
+
+def sampling_params(spec: dict, seed: int) -> SamplingParams:
+    """Decoding of a generative benchmark from its generation spec's `sampling`: a mapping of explicit
+    settings (the arena's temperature, top_p, top_k, repetition_penalty), `llmtf` (LLMTF_SAMPLING, the
+    thesis's LIBRA/FLORES) or `greedy` (temperature 0; the default when the spec names none)."""
+    sampling = spec.get("sampling", "greedy")
+    if isinstance(sampling, dict):
+        settings = sampling
+    elif sampling in ("llmtf", "greedy"):
+        settings = LLMTF_SAMPLING if sampling == "llmtf" else {}
+    else:
+        raise RualignError(f"unknown sampling {sampling!r} (expected llmtf, greedy or a mapping of settings)")
+    return SamplingParams(max_new_tokens=spec["max_new_tokens"], seed=seed, **settings)
+
+
 def generate_answers(
     benchmark_id: str,
     items_path: Path,
@@ -63,9 +82,12 @@ def generate_answers(
     cache_dir: Path,
     trust_remote_code: bool = False,
 ) -> None:
-    """Answer every item of a generative benchmark; resumes from the cache after an interruption."""
+    """Answer every item of a generative benchmark; resumes from the cache after an interruption.
+
+    `spec` is the benchmark's generation spec (`Workflow.generation_spec`): max_new_tokens,
+    max_prompt_tokens, and the protocol keys system_turn, prompt_truncation, flores_prompt, sampling."""
     items = B.read_items(items_path)
-    params = SamplingParams(max_new_tokens=spec["max_new_tokens"], seed=seed, **spec.get("sampling", {}))
+    params = sampling_params(spec, seed)
     max_prompt = spec.get("max_prompt_tokens", 0)
     prov = Provenance(
         "generate",
@@ -81,12 +103,17 @@ def generate_answers(
     if todo:
         backend = make_backend(model_dir, compute, trust_remote_code)
         backend_name = backend.name
-        prompts = render_chat(backend.tokenizer, [B.messages_for(benchmark_id, item, spec) for item in todo])
+        system_turn = spec.get("system_turn", "none")
+        prompts = []
+        for item in todo:
+            messages, prefix = B.split_assistant_prefix(B.messages_for(benchmark_id, item, spec))
+            prompts += render_chat(backend.tokenizer, [messages], assistant_prefix=prefix, system_turn=system_turn)
         backend.generate(
             prompts,
             params,
             max_prompt_tokens=max_prompt,
             on_result=lambda i, result: cache.add({"id": todo[i]["id"], **result}),
+            truncation=spec.get("prompt_truncation", "left"),
         )
     rows = [cache.rows[item["id"]] for item in items]
     write_jsonl_atomic(out, rows)
@@ -152,11 +179,25 @@ def score_generations(
     resamples = evaluation["bootstrap_resamples"]
     if bench.kind == "libra":
         per_item, metrics = B.score_libra(
-            benchmark_id, items, generations, spec, evaluation["libra_scoring"], resamples, seed
+            benchmark_id,
+            items,
+            generations,
+            spec,
+            evaluation["libra_scoring"],
+            resamples,
+            seed,
+            length_decimals=evaluation.get("libra_length_decimals", 3),
+            length_mean=evaluation.get("libra_length_mean", "present"),
         )
     elif bench.kind == "flores":
         per_item, metrics = B.score_flores(
-            benchmark_id, items, generations, evaluation["flores_lemmatize"], resamples, seed
+            benchmark_id,
+            items,
+            generations,
+            evaluation["flores_lemmatize"],
+            resamples,
+            seed,
+            tokenizer=evaluation.get("flores_tokenizer", "llmtf"),
         )
     else:
         raise RualignError(f"{benchmark_id}: scored by its own step (arena: judge; mmlu: log-likelihood)")
@@ -175,7 +216,12 @@ def score_mmlu(
     out: Path,
     trust_remote_code: bool = False,
 ) -> None:
-    """Zero-shot accuracy: the likeliest of the letters A-D as the next token after the prompt."""
+    """Zero-shot MMLU: the likeliest option letter as the next token after the prompt.
+
+    evaluation keys: mmlu_prompt (llmtf = the thesis's prompt with the "Ответ:"/"Answer:" assistant
+    prefix and " A".." D" as candidates; rualign = ours), mmlu_aggregation (category_mean = the
+    thesis's; accuracy), system_turn, prompt_truncation; spec: subject_categories for stand-in subjects.
+    """
     prov = Provenance(
         "score_mmlu",
         inputs={"items": items_path, "model": model_dir},
@@ -184,7 +230,26 @@ def score_mmlu(
     )
     items = B.read_items(items_path)
     backend = make_backend(model_dir, compute, trust_remote_code)
-    prompts = render_chat(backend.tokenizer, [B.mmlu_messages(item, spec["language"]) for item in items])
-    logprobs = backend.next_token_logprobs(prompts, B.MMLU_LETTERS)
-    per_item, metrics = B.score_mmlu(benchmark_id, items, logprobs, evaluation["bootstrap_resamples"], seed)
+    prompt = evaluation.get("mmlu_prompt", "llmtf")
+    prompts = []
+    for item in items:
+        messages, prefix = B.mmlu_messages(item, spec["language"], prompt)
+        prompts += render_chat(
+            backend.tokenizer, [messages], assistant_prefix=prefix, system_turn=evaluation.get("system_turn", "none")
+        )
+    logprobs = backend.next_token_logprobs(
+        prompts,
+        B.mmlu_candidates(prompt),
+        max_prompt_tokens=spec.get("max_prompt_tokens", 0),
+        truncation=evaluation.get("prompt_truncation", "left"),
+    )
+    per_item, metrics = B.score_mmlu(
+        benchmark_id,
+        items,
+        logprobs,
+        evaluation["bootstrap_resamples"],
+        seed,
+        aggregation=evaluation.get("mmlu_aggregation", "category_mean"),
+        subject_categories=spec.get("subject_categories") or {},
+    )
     write_score(out, experiment, benchmark_id, per_item, metrics, prov, standin=spec.get("standin", False))

@@ -31,17 +31,62 @@ class SamplingParams:
     repetition_penalty: float = 1.0  # 1 = off; applies to greedy decoding too (transformers, vLLM)
 
 
+SYSTEM_TURNS = ("none", "model_default")
+TRUNCATION_SIDES = ("left", "middle")
+_SENTINEL = "\u2063rualign-system\u2063"  # system text that no template or message contains
+
+
+def _without_default_system(tokenizer, messages: list[dict[str, str]]) -> str | None:
+    """The prompt for `messages` (no system message) without the system turn the chat template
+    inserts by default (SmolLM2's and Qwen2.5's do), as llmtf_open's automatic conversation
+    template renders it (97b3022 llmtf/utils.py: system prompt ''). None when the template
+    inserts nothing or its system turn cannot be told apart (then the plain rendering stands)."""
+    system = [{"role": "system", "content": _SENTINEL}]
+    system_only = tokenizer.apply_chat_template(system, tokenize=False)
+    with_system = tokenizer.apply_chat_template(system + messages, tokenize=False, add_generation_prompt=True)
+    plain = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    if _SENTINEL not in system_only or not with_system.startswith(system_only):
+        return None  # not a standard system block (llmtf then disables system prompts as well)
+    rest = with_system[len(system_only) :]
+    if not plain.endswith(rest) or plain == rest:
+        return None
+    inserted = plain[: len(plain) - len(rest)]
+    if len(tokenizer(inserted, add_special_tokens=False)["input_ids"]) <= 1:
+        return None  # a BOS token, not a system turn: keep it
+    # A BOS token the template puts before everything stays (llmtf: the first token, if it occurs
+    # only once in the rendered conversation); SmolLM2's and Qwen2.5's templates have none.
+    ids = tokenizer(with_system, add_special_tokens=False)["input_ids"]
+    bos = tokenizer.decode(ids[:1]) if ids and ids.count(ids[0]) == 1 else ""
+    return (bos if bos and system_only.startswith(bos) and not rest.startswith(bos) else "") + rest
+
+
 def render_chat(
-    tokenizer, messages_list: Sequence[list[dict[str, str]]], assistant_prefix: str | None = None
+    tokenizer,
+    messages_list: Sequence[list[dict[str, str]]],
+    *,
+    assistant_prefix: str = "",
+    system_turn: str = "none",
 ) -> list[str]:
-    """Apply the model's chat template with the generation prompt appended; with
-    `assistant_prefix`, that text follows the generation prompt, so the model continues an
-    assistant turn that has already begun (llmtf's judge prompt)."""
-    rendered = [
-        tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        for messages in messages_list
-    ]
-    return [text + assistant_prefix for text in rendered] if assistant_prefix else rendered
+    """Apply the model's chat template with the generation prompt appended.
+
+    system_turn="none" (the thesis's protocol, llmtf_open's automatic chat template): when the
+    messages have no system message, the default system turn that some templates insert
+    (SmolLM2: "You are a helpful AI assistant named SmolLM...", Qwen2.5: "You are Qwen...") is
+    left out; "model_default" keeps whatever the template renders.
+    assistant_prefix: text the assistant turn starts with, appended after the generation prompt
+    (MMLU's "Ответ:"/"Answer:", the judge's prefix); the model continues it.
+    """
+    if system_turn not in SYSTEM_TURNS:
+        raise RualignError(f"unknown system_turn {system_turn!r} (expected one of {', '.join(SYSTEM_TURNS)})")
+    prompts = []
+    for messages in messages_list:
+        text = None
+        if system_turn == "none" and not any(m["role"] == "system" for m in messages):
+            text = _without_default_system(tokenizer, list(messages))
+        if text is None:
+            text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        prompts.append(text + assistant_prefix)
+    return prompts
 
 
 def truncate_middle(ids: list[int], max_tokens: int) -> list[int]:
@@ -50,6 +95,17 @@ def truncate_middle(ids: list[int], max_tokens: int) -> list[int]:
         return ids
     head = max_tokens // 2
     return ids[:head] + ids[len(ids) - (max_tokens - head) :]
+
+
+def truncate_prompt(ids: list[int], max_tokens: int, side: str = "left") -> list[int]:
+    """Cut an over-long prompt to `max_tokens` (0 = no limit). side="left" drops its beginning, as
+    llmtf_open's tokenizer (truncation_side='left') did for the thesis; "middle" keeps both ends
+    (`truncate_middle`, ours: the instruction and the question survive)."""
+    if side not in TRUNCATION_SIDES:
+        raise RualignError(f"unknown truncation side {side!r} (expected one of {', '.join(TRUNCATION_SIDES)})")
+    if max_tokens <= 0 or len(ids) <= max_tokens:
+        return ids
+    return ids[len(ids) - max_tokens :] if side == "left" else truncate_middle(ids, max_tokens)
 
 
 class TransformersBackend:
@@ -74,10 +130,10 @@ class TransformersBackend:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def _encode(self, prompts: Sequence[str], max_prompt_tokens: int) -> list[list[int]]:
+    def _encode(self, prompts: Sequence[str], max_prompt_tokens: int, truncation: str = "left") -> list[list[int]]:
         # Chat templates already contain the BOS token where the model wants one.
         encoded = self.tokenizer(list(prompts), add_special_tokens=False)["input_ids"]
-        return [truncate_middle(ids, max_prompt_tokens) for ids in encoded]
+        return [truncate_prompt(ids, max_prompt_tokens, truncation) for ids in encoded]
 
     def _batches(self, encoded: list[list[int]], desc: str):
         """Yield (indices, padded batch) in order of length, for little padding."""
@@ -93,11 +149,13 @@ class TransformersBackend:
         params: SamplingParams,
         max_prompt_tokens: int = 0,
         on_result: Callable[[int, dict], None] | None = None,
+        truncation: str = "left",
     ) -> list[dict[str, Any]]:
-        """Generate one completion per prompt; `on_result(i, result)` is called as each finishes."""
+        """Generate one completion per prompt; `on_result(i, result)` is called as each finishes.
+        Prompts over `max_prompt_tokens` are cut on the `truncation` side (`truncate_prompt`)."""
         torch = self.torch
         results: list[dict[str, Any] | None] = [None] * len(prompts)
-        encoded = self._encode(prompts, max_prompt_tokens)
+        encoded = self._encode(prompts, max_prompt_tokens, truncation)
         eos = self.model.generation_config.eos_token_id
         eos_ids = set([eos] if isinstance(eos, int) else (eos or []))
         for batch_no, (idx, batch) in enumerate(self._batches(encoded, "generate")):
@@ -130,7 +188,7 @@ class TransformersBackend:
         return results  # type: ignore[return-value]
 
     def next_token_logprobs(
-        self, prompts: Sequence[str], candidates: Sequence[str], max_prompt_tokens: int = 0
+        self, prompts: Sequence[str], candidates: Sequence[str], max_prompt_tokens: int = 0, truncation: str = "left"
     ) -> list[list[float]]:
         """Log-probability of each candidate's first token right after each prompt."""
         torch = self.torch
@@ -143,7 +201,7 @@ class TransformersBackend:
         if len(set(cand_ids)) != len(cand_ids):
             raise RualignError(f"candidates {list(candidates)} share a first token: cannot score them apart")
         results: list[list[float] | None] = [None] * len(prompts)
-        encoded = self._encode(prompts, max_prompt_tokens)
+        encoded = self._encode(prompts, max_prompt_tokens, truncation)
         for idx, batch in self._batches(encoded, "score"):
             with torch.no_grad():
                 logits = self.model(**batch).logits[:, -1, :].float()  # left padding: last = next token
@@ -180,12 +238,14 @@ class VLLMBackend:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def generate(self, prompts, params: SamplingParams, max_prompt_tokens: int = 0, on_result=None):
+    def generate(
+        self, prompts, params: SamplingParams, max_prompt_tokens: int = 0, on_result=None, truncation: str = "left"
+    ):
         from vllm import SamplingParams as VSampling
         from vllm.inputs import TokensPrompt
 
         encoded = [
-            truncate_middle(self.tokenizer(p, add_special_tokens=False)["input_ids"], max_prompt_tokens)
+            truncate_prompt(self.tokenizer(p, add_special_tokens=False)["input_ids"], max_prompt_tokens, truncation)
             for p in prompts
         ]
         sampling = VSampling(
@@ -211,7 +271,7 @@ class VLLMBackend:
                 on_result(i, result)
         return results
 
-    def next_token_logprobs(self, prompts, candidates, max_prompt_tokens: int = 0):
+    def next_token_logprobs(self, prompts, candidates, max_prompt_tokens: int = 0, truncation: str = "left"):
         from vllm import SamplingParams as VSampling
 
         cand_ids = [self.tokenizer(c, add_special_tokens=False)["input_ids"][0] for c in candidates]

@@ -4,8 +4,11 @@
   thesis's framework): lemmatised substring EM and lemmatised token F1; negatives ignored.
 - LIBRA's original scoring (`ai-forever/LIBRA`, `evaluation/metrics.py` and `eval.py`): raw
   substring EM, SQuAD-style F1, and the negative-outputs penalty.
-- FLORES (Darumeru via llmtf_open): mean of the ROUGE-1 and ROUGE-2 F-measures, computed with a
-  tokenizer that keeps Cyrillic (rouge-score's default one drops it).
+- FLORES (Darumeru via llmtf_open@97b3022 `llmtf/metrics.py`): mean of the ROUGE-1 and ROUGE-2
+  F-measures with llmtf's tokenizer (lowercase, ASCII punctuation -> space, whitespace split,
+  pymorphy lemma of every token); our Unicode-word tokenizer is a named alternative.
+- MMLU (llmtf_open@97b3022 `nlpcoreteam.py`): mean over the 4 categories of the mean over each
+  category's subjects of the subject accuracies (`mmlu_category_mean`).
 - Aggregation: mean, accuracy and a percentile bootstrap interval of a mean.
 
 The rules are written down in `shared/data/LIBRA_SCORING.md`. All functions are pure; the only
@@ -19,6 +22,7 @@ import math
 import re
 import string
 import unicodedata
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -29,8 +33,12 @@ if TYPE_CHECKING:
     from pymorphy3 import MorphAnalyzer
 
 __all__ = [
+    "FLORES_TOKENIZERS",
     "LIBRA_METRICS",
     "LIBRA_SCORINGS",
+    "MMLU_CATEGORIES",
+    "MMLU_SUBJECT_CATEGORY",
+    "LlmtfTokenizer",
     "RussianAwareTokenizer",
     "accuracy",
     "bootstrap_ci",
@@ -42,6 +50,8 @@ __all__ = [
     "lemma",
     "libra_sample_score",
     "mean",
+    "mmlu_category_mean",
+    "mmlu_category_mean_ci",
     "normalize_llmtf",
 ]
 
@@ -79,22 +89,21 @@ def lemma(token: str) -> str:
 
 # ---------------------------------------------------------------- LIBRA as llmtf_open scores it
 def normalize_llmtf(text: str) -> list[str]:
-    """llmtf_open's LIBRA `normalize_answer`: lowercase each whitespace token, delete every
-    character outside `[a-zа-яй0-9_]`, drop tokens left empty, lemmatise with pymorphy3.
+    """The thesis's LIBRA `normalize_answer` (andrrrei/diploma evaluation/LIBRA/libra_eval.py, the
+    same rule as llmtf_open's libra.py): lowercase each whitespace token, delete every character
+    outside `[a-zа-яй0-9_]`, lemmatise with pymorphy3.
 
-    Faithful quirk: the class has no «ё», so «ё» is deleted before lemmatising (ёлка -> лка).
-    One deliberate difference: llmtf_open keeps tokens left empty (a lone «—» becomes "" and
-    a double space in the joined string); here they are dropped, which can only make EM match
-    where llmtf_open would not when punctuation stands alone between words of the gold answer.
+    Faithful quirks: the class has no «ё», so «ё» is deleted before lemmatising (ёлка -> лка);
+    a token left empty (a lone «—») stays as an empty string, so the joined text has a double
+    space there and EM, a substring test on the joined text, does not bridge it.
     """
-    tokens = (_NON_WORD_LLMTF.sub("", tok.lower()) for tok in text.split())
-    return [lemma(tok) for tok in tokens if tok]
+    return [lemma(_NON_WORD_LLMTF.sub("", tok.lower())) for tok in text.split()]
 
 
 def em_llmtf(prediction: str, gold: str) -> float:
-    """llmtf_open's `exact_match_score`: 1.0 if the normalised gold answer (tokens joined by
-    spaces) is a substring of the normalised prediction, else 0.0. A gold answer that
-    normalises to nothing matches anything, as in llmtf_open."""
+    """The thesis's `exact_match_score`: 1.0 if the normalised gold answer (tokens joined by single
+    spaces, empty tokens included) is a substring of the normalised prediction, else 0.0. A gold
+    answer that normalises to nothing matches anything, as upstream."""
     return float(" ".join(normalize_llmtf(gold)) in " ".join(normalize_llmtf(prediction)))
 
 
@@ -110,8 +119,9 @@ def _token_f1(pred_tokens: Sequence[str], gold_tokens: Sequence[str]) -> float:
 
 
 def f1_llmtf(prediction: str, gold: str) -> float:
-    """llmtf_open's `qa_f1_score`: Counter-overlap F1 on the lemmatised tokens."""
-    return _token_f1(normalize_llmtf(prediction), normalize_llmtf(gold))
+    """The thesis's `qa_f1_score`: Counter-overlap F1 on the lemmatised tokens (the normalised text is
+    split on whitespace again, so empty tokens do not count)."""
+    return _token_f1([t for t in normalize_llmtf(prediction) if t], [t for t in normalize_llmtf(gold) if t])
 
 
 # ---------------------------------------------------------------- LIBRA's original scoring
@@ -173,16 +183,36 @@ def libra_sample_score(
 
 
 # ---------------------------------------------------------------- FLORES ROUGE
-class RussianAwareTokenizer:
-    """A rouge-score tokenizer (it implements `tokenize(text) -> list[str]`) that keeps Cyrillic.
+FLORES_TOKENIZERS = ("llmtf", "unicode")
+_ASCII_PUNCT_RUN = re.compile(f"[{re.escape(string.punctuation)}]")
 
-    rouge-score's default tokenizer lowercases and replaces every character outside [a-z0-9]
-    by a space, so a Russian sentence has no tokens at all and scores 0 against anything,
-    itself included. This one, like llmtf_open's `CustomTokenizer` used for Darumeru: lowercase,
-    punctuation removed, then (with `lemmatize`) pymorphy3 normal forms of Cyrillic tokens;
-    Latin tokens and numbers are kept as they are. Tokens are runs of Unicode letters or
-    digits (after NFC normalisation), so Unicode punctuation («», —, …) is removed as well,
-    where llmtf_open's ASCII-only punctuation class would leave it glued to the words.
+
+class LlmtfTokenizer:
+    """llmtf_open's `CustomTokenizer` (97b3022 llmtf/metrics.py), the thesis's FLORES tokenizer:
+    lowercase, every ASCII punctuation character (string.punctuation) -> a space, split on
+    whitespace, pymorphy's first normal form of every token (Latin and numbers included; pymorphy
+    returns them unchanged). Unicode punctuation («», —, …) is not punctuation here: it stays
+    glued to its word, or is a token of its own when it stands alone."""
+
+    def __init__(self, lemmatize: bool = True) -> None:
+        self.lemmatize = lemmatize
+
+    def tokenize(self, text: str) -> list[str]:
+        tokens = _ASCII_PUNCT_RUN.sub(" ", text.lower()).split()
+        return [lemma(tok) for tok in tokens] if self.lemmatize else tokens
+
+    def __repr__(self) -> str:
+        return f"LlmtfTokenizer(lemmatize={self.lemmatize})"
+
+
+class RussianAwareTokenizer:
+    """Our own FLORES tokenizer (option `flores_tokenizer: unicode`; not the thesis's metric).
+
+    Tokens are runs of Unicode letters or digits after NFC normalisation, so Unicode punctuation
+    («», —, …) is removed as well, where llmtf_open's ASCII-only punctuation class leaves it glued
+    to the words («привет», scores 0 against привет). Lowercased; with `lemmatize`, pymorphy3
+    normal forms of Cyrillic tokens, Latin tokens and numbers as they are. (rouge-score's default
+    tokenizer keeps only [a-z0-9], so Russian would score 0 against anything.)
     """
 
     def __init__(self, lemmatize: bool = True) -> None:
@@ -199,24 +229,148 @@ class RussianAwareTokenizer:
         return f"RussianAwareTokenizer(lemmatize={self.lemmatize})"
 
 
-@functools.lru_cache(maxsize=2)
-def _rouge_scorer(lemmatize: bool):
+@functools.lru_cache(maxsize=4)
+def _rouge_scorer(tokenizer: str, lemmatize: bool):
     from rouge_score import rouge_scorer
 
-    tokenizer = RussianAwareTokenizer(lemmatize=lemmatize)
-    return rouge_scorer.RougeScorer(["rouge1", "rouge2"], tokenizer=tokenizer)
+    if tokenizer not in FLORES_TOKENIZERS:
+        raise ValueError(f"unknown FLORES tokenizer {tokenizer!r}; allowed: {', '.join(FLORES_TOKENIZERS)}")
+    tok = LlmtfTokenizer(lemmatize) if tokenizer == "llmtf" else RussianAwareTokenizer(lemmatize)
+    return rouge_scorer.RougeScorer(["rouge1", "rouge2"], tokenizer=tok)
 
 
-def flores_rouge(prediction: str, reference: str, lemmatize: bool = True) -> dict[str, float]:
-    """The thesis's FLORES metric (Darumeru): ROUGE-1 and ROUGE-2 F-measures of the prediction
-    against the reference and their mean under `score`.
+def flores_rouge(prediction: str, reference: str, lemmatize: bool = True, tokenizer: str = "llmtf") -> dict[str, float]:
+    """The thesis's FLORES metric (Darumeru through llmtf_open): ROUGE-1 and ROUGE-2 F-measures of
+    the prediction against the reference (`rouge_score.RougeScorer`), and their mean as `score`.
 
-    Scored with `rouge_score.rouge_scorer.RougeScorer` and a `RussianAwareTokenizer`: with the
-    package's default tokenizer every Cyrillic character is dropped and en->ru scores 0.
+    tokenizer="llmtf" (default, the thesis's) or "unicode" (`RussianAwareTokenizer`, ours).
     """
-    scores = _rouge_scorer(lemmatize).score(reference, prediction)
+    scores = _rouge_scorer(tokenizer, lemmatize).score(reference, prediction)
     r1, r2 = scores["rouge1"].fmeasure, scores["rouge2"].fmeasure
     return {"rouge1": r1, "rouge2": r2, "score": (r1 + r2) / 2}
+
+
+# ---------------------------------------------------------------- MMLU categories
+# NLPCoreTeam's subject -> subcategory table (as in llmtf_open@97b3022 nlpcoreteam.py), then
+# subcategory -> one of the four categories whose mean of means is the thesis's MMLU score.
+_MMLU_SUBCATEGORY = {
+    "abstract_algebra": "math", "anatomy": "health", "astronomy": "physics", "business_ethics": "business",
+    "clinical_knowledge": "health", "college_biology": "biology", "college_chemistry": "chemistry",
+    "college_computer_science": "computer science", "college_mathematics": "math", "college_medicine": "health",
+    "college_physics": "physics", "computer_security": "computer science", "conceptual_physics": "physics",
+    "econometrics": "economics", "electrical_engineering": "engineering", "elementary_mathematics": "math",
+    "formal_logic": "philosophy", "global_facts": "other", "high_school_biology": "biology",
+    "high_school_chemistry": "chemistry", "high_school_computer_science": "computer science",
+    "high_school_european_history": "history", "high_school_geography": "geography",
+    "high_school_government_and_politics": "politics", "high_school_macroeconomics": "economics",
+    "high_school_mathematics": "math", "high_school_microeconomics": "economics", "high_school_physics": "physics",
+    "high_school_psychology": "psychology", "high_school_statistics": "math", "high_school_us_history": "history",
+    "high_school_world_history": "history", "human_aging": "health", "human_sexuality": "culture",
+    "international_law": "law", "jurisprudence": "law", "logical_fallacies": "philosophy",
+    "machine_learning": "computer science", "management": "business", "marketing": "business",
+    "medical_genetics": "health", "miscellaneous": "other", "moral_disputes": "philosophy",
+    "moral_scenarios": "philosophy", "nutrition": "health", "philosophy": "philosophy", "prehistory": "history",
+    "professional_accounting": "other", "professional_law": "law", "professional_medicine": "health",
+    "professional_psychology": "psychology", "public_relations": "politics", "security_studies": "politics",
+    "sociology": "culture", "us_foreign_policy": "politics", "virology": "health", "world_religions": "philosophy",
+}  # fmt: skip
+MMLU_CATEGORIES = {
+    "STEM": ("physics", "chemistry", "biology", "computer science", "math", "engineering"),
+    "humanities": ("history", "philosophy", "law"),
+    "social sciences": ("politics", "culture", "economics", "geography", "psychology"),
+    "other (business, health, misc.)": ("other", "business", "health"),
+}
+MMLU_SUBJECT_CATEGORY: dict[str, str] = {
+    subject: next(cat for cat, subs in MMLU_CATEGORIES.items() if sub in subs)
+    for subject, sub in _MMLU_SUBCATEGORY.items()
+}
+
+
+def mmlu_category_mean(items: Iterable[dict], extra_categories: dict[str, str] | None = None) -> dict[str, object]:
+    """The thesis's MMLU score (llmtf_open `_per_category_mean`): accuracy per subject, the mean of
+    the subject accuracies within each category, then the mean over the categories present.
+
+    items: dicts with `subject` and `correct` (bool or 0/1). `extra_categories` maps subjects
+    outside MMLU's 57 (a stand-in's) to one of the four category names. Returns `score`,
+    `per_category`, `per_subject` and `micro_accuracy` (plain accuracy over items, for contrast).
+    Upstream asserts that all 57 subjects are present; a subset is averaged over what is present.
+    """
+    table = dict(MMLU_SUBJECT_CATEGORY)
+    for subject, category in (extra_categories or {}).items():
+        if category not in MMLU_CATEGORIES:
+            allowed = list(MMLU_CATEGORIES)
+            raise ValueError(f"subject {subject!r}: unknown MMLU category {category!r}; allowed: {allowed}")
+        table[subject] = category
+    by_subject: dict[str, list[float]] = {}
+    flags = []
+    for item in items:
+        subject = item["subject"]
+        if subject not in table:
+            raise ValueError(
+                f"MMLU subject {subject!r} has no category: not one of the 57 NLPCoreTeam subjects "
+                "(map stand-in subjects with the benchmark's subject_categories)"
+            )
+        by_subject.setdefault(subject, []).append(float(item["correct"]))
+        flags.append(item["correct"])
+    micro = accuracy(flags)
+    per_subject = {s: mean(v) for s, v in sorted(by_subject.items())}
+    per_category: dict[str, float] = {}
+    for category in MMLU_CATEGORIES:
+        subject_means = [m for s, m in per_subject.items() if table[s] == category]
+        if subject_means:
+            per_category[category] = mean(subject_means)
+    return {
+        "score": mean(per_category.values()),
+        "per_category": per_category,
+        "per_subject": per_subject,
+        "micro_accuracy": micro,
+    }
+
+
+def mmlu_category_mean_ci(
+    items: Sequence[dict],
+    extra_categories: dict[str, str] | None = None,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of `mmlu_category_mean`'s score: items resampled with
+    replacement (`numpy.random.default_rng(seed)`); a subject or category missing from a resample
+    is left out of that resample's means, as it would be from the score."""
+    mmlu_category_mean(items, extra_categories)  # validates subjects and categories
+    table = {**MMLU_SUBJECT_CATEGORY, **(extra_categories or {})}
+    subjects = sorted({item["subject"] for item in items})
+    cats = list(MMLU_CATEGORIES)
+    subj_index = np.array([subjects.index(item["subject"]) for item in items])
+    correct = np.array([float(item["correct"]) for item in items])
+    subj_cat = np.array([cats.index(table[s]) for s in subjects])
+    n, n_subj = len(items), len(subjects)
+    rng = np.random.default_rng(seed)
+    rows = max(1, _BOOTSTRAP_CELLS // max(n, 1))
+    scores = []
+    for start in range(0, n_resamples, rows):
+        idx = rng.integers(0, n, size=(min(rows, n_resamples - start), n))
+        flat = (np.arange(idx.shape[0])[:, None] * n_subj + subj_index[idx]).ravel()
+        hits = np.bincount(flat, weights=correct[idx].ravel(), minlength=idx.shape[0] * n_subj)
+        counts = np.bincount(flat, minlength=idx.shape[0] * n_subj)
+        hits, counts = hits.reshape(-1, n_subj), counts.reshape(-1, n_subj)
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: absent from this resample
+            subj_mean = np.where(counts > 0, hits / np.maximum(counts, 1), np.nan)
+            cat_means = np.stack(
+                [
+                    np.nanmean(np.where(subj_cat == c, subj_mean, np.nan), axis=1)
+                    if (subj_cat == c).any()
+                    else np.full(idx.shape[0], np.nan)
+                    for c in range(len(cats))
+                ],
+                axis=1,
+            )
+            scores.append(np.nanmean(cat_means, axis=1))
+    values = np.concatenate(scores)
+    alpha = (1.0 - confidence) / 2
+    low, high = np.quantile(values, [alpha, 1.0 - alpha])
+    return float(low), float(high)
 
 
 # ---------------------------------------------------------------- aggregation

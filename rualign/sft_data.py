@@ -74,9 +74,17 @@ def iter_raw_rows(source: dict[str, Any], root: str | Path) -> Iterator[tuple[st
             yield str(path), lineno, row
 
 
-def _messages(row: dict, field: str, documents_role: str | None, role_map: dict | None = None) -> list[dict[str, str]]:
+def _messages(
+    row: dict,
+    field: str,
+    documents_role: str | None,
+    role_map: dict | None = None,
+    documents_mode: str = "system",
+) -> list[dict[str, str]]:
     """A message list in the common format. A documents turn (Grounded-RAG) is merged into the
-    system message, because ordinary chat templates know only system/user/assistant."""
+    system message (documents_mode="system", ours), because ordinary chat templates know only
+    system/user/assistant; documents_mode="drop" leaves it out, which is what the thesis's
+    Qwen2.5 chat template did with the unknown role (it rendered nothing for it)."""
     if field not in row:
         raise BadRow(field, f"missing:{field}", f"missing field '{field}'")
     value = row[field]
@@ -94,7 +102,7 @@ def _messages(row: dict, field: str, documents_role: str | None, role_map: dict 
         if role not in CHAT_ROLES:
             raise BadRow(field, f"role:{field}", f"field '{field}[{i}].role' is '{role}', expected one of {CHAT_ROLES}")
         messages.append({"role": role, "content": message["content"]})
-    if documents:
+    if documents and documents_mode == "system":
         block = "Документы:\n" + "\n\n".join(documents)
         if messages and messages[0]["role"] == "system":
             messages[0] = {"role": "system", "content": f"{messages[0]['content']}\n\n{block}"}
@@ -132,12 +140,13 @@ def _meta(row: dict, spec: dict) -> dict[str, Any]:
 def normalise_row(row: dict, spec: dict, dataset: str, index: int) -> dict[str, Any]:
     """One raw row in the common format (raises BadRow)."""
     fields, documents_role, role_map = spec["fields"], spec.get("documents_role"), spec.get("role_map")
+    documents_mode = spec.get("documents_mode", "system")
     normal: dict[str, Any] = {"id": f"{dataset}:{index}", "dataset": dataset}
     if spec["kind"] == "chat":
-        normal["messages"] = _messages(row, fields["messages"], documents_role, role_map)
+        normal["messages"] = _messages(row, fields["messages"], documents_role, role_map, documents_mode)
         _check_answer(normal["messages"], fields["messages"])
     else:
-        prompt = _messages(row, fields["prompt"], documents_role, role_map)
+        prompt = _messages(row, fields["prompt"], documents_role, role_map, documents_mode)
         if prompt[-1]["role"] != "user":
             raise BadRow(fields["prompt"], "last_role:prompt", f"field '{fields['prompt']}' must end with a user turn")
         normal["prompt"] = prompt
@@ -502,9 +511,12 @@ def selfgen_step(
             seed=seed,
         )
         backend.generate(
-            render_chat(backend.tokenizer, [r["prompt"] for r in todo]),
+            # Training data, not the thesis's llmtf evaluation: the chat template as it is, and
+            # over-long prompts keep head and tail (the behaviour these files were built with).
+            render_chat(backend.tokenizer, [r["prompt"] for r in todo], system_turn="model_default"),
             params,
             max_prompt_tokens=generator["max_prompt_tokens"],
+            truncation="middle",
             on_result=lambda i, result: cache.add({"id": todo[i]["id"], **result}),
         )
     generated = [

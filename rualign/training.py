@@ -222,6 +222,8 @@ def trainer_class(stage: str):
 
 
 def lora_config(lora: dict[str, Any]):
+    """peft LoraConfig. `modules_to_save` (e.g. [lm_head], the thesis's LoRA config) trains a full
+    copy of those modules beside the adapters; [] (default, ours) trains adapters only."""
     from peft import LoraConfig
 
     targets = lora["target_modules"]
@@ -231,6 +233,7 @@ def lora_config(lora: dict[str, Any]):
         lora_alpha=lora["alpha"],
         lora_dropout=lora["dropout"],
         target_modules=targets if targets == "all-linear" else list(targets),
+        modules_to_save=list(lora.get("modules_to_save") or []) or None,
     )
 
 

@@ -115,7 +115,16 @@ class Workflow:
     def generation_spec(self, benchmark: str) -> dict[str, Any]:
         """The part of a benchmark's config that shapes its answers (so other edits do not regenerate)."""
         spec = self.config["benchmarks"][benchmark]
-        return {k: spec[k] for k in ("max_new_tokens", "max_prompt_tokens", "system_prompt", "sampling") if k in spec}
+        out = {k: spec[k] for k in ("max_new_tokens", "max_prompt_tokens", "system_prompt", "sampling") if k in spec}
+        evaluation = self.config.get("evaluation", {})
+        keys = ["system_turn", "prompt_truncation"] + (["flores_prompt"] if benchmark.startswith("flores") else [])
+        out.update({k: evaluation[k] for k in keys if k in evaluation})
+        if benchmark != "ru_arena_hard" and "generation_sampling" in evaluation:
+            out["sampling"] = evaluation["generation_sampling"]
+        if benchmark == "ru_arena_hard" and "arena_system_turn" in evaluation:
+            # the thesis's arena answers came from ruadapt's infer_vllm.py (plain chat template), not llmtf
+            out["system_turn"] = evaluation["arena_system_turn"]
+        return out
 
     def model_spec(self, model: str) -> dict[str, Any]:
         return self.config["models"][model]

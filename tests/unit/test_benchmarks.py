@@ -3,6 +3,7 @@ import json
 import pytest
 
 from rualign import benchmarks as B
+from rualign import metrics as M
 from rualign.io import DataError
 
 
@@ -89,20 +90,58 @@ def test_libra_keeps_configured_lengths_and_limits_per_length(tmp_path):
     assert len({i["id"] for i in items}) == 4
 
 
-def test_libra_score_is_mean_over_lengths_and_missing_length_counts_zero():
-    items = [
-        {"id": "a", "length": "4k", "positive_outputs": ["сад"], "negative_outputs": []},
-        {"id": "b", "length": "4k", "positive_outputs": ["кухня"], "negative_outputs": []},
-        {"id": "c", "length": "8k", "positive_outputs": ["сад"], "negative_outputs": []},
+_LIBRA_ITEMS = [
+    {"id": "a", "length": "4k", "positive_outputs": ["сад"], "negative_outputs": []},
+    {"id": "b", "length": "4k", "positive_outputs": ["кухня"], "negative_outputs": []},
+    {"id": "c", "length": "8k", "positive_outputs": ["сад"], "negative_outputs": []},
+    {"id": "d", "length": "8k", "positive_outputs": ["сад"], "negative_outputs": []},
+    {"id": "e", "length": "8k", "positive_outputs": ["кухня"], "negative_outputs": []},
+]
+_LIBRA_GENERATIONS = {
+    "a": {"output": "В саду."},
+    "b": {"output": "Сад"},
+    "c": {"output": "сад"},
+    "d": {"output": "сад"},
+    "e": {"output": "сад"},
+}
+
+
+def test_libra_head_rows_cuts_the_split_before_the_length_filter(tmp_path):
+    rows = [
+        {"length": length, "context": "c", "input": "q", "positive_outputs": ["a"], "metadata": {"id": i}}
+        for i, length in enumerate(["4k", "64k", "8k", "4k"])
     ]
-    generations = {"a": {"output": "В саду."}, "b": {"output": "Сад"}, "c": {"output": "сад"}}
+    spec = {"data": _jsonl(tmp_path / "l.jsonl", rows), "lengths": {"4k": 1, "8k": 2}, "limit": 0, "head_rows": 3}
+    items = B.prepare_libra(B.BENCHMARKS["babilong_qa1"], spec, tmp_path, seed=0)
+    assert [i["id"] for i in items] == ["4k-0", "8k-2"]
+
+
+def test_libra_score_thesis_rounds_per_length_and_averages_lengths_present():
     spec = {"lengths": {"4k": 1, "8k": 2, "16k": 3}}
-    per_item, metrics = B.score_libra("babilong_qa1", items, generations, spec, "llmtf", 0, 0)
+    per_item, metrics = B.score_libra("babilong_qa1", _LIBRA_ITEMS, _LIBRA_GENERATIONS, spec, "llmtf", 0, 0)
     block = metrics["babilong_qa1"]
-    # 4k: "в саду" lemmatises to "в сад" -> 1, "сад" vs "кухня" -> 0 => 0.5; 8k: 1.0; 16k: none -> 0
-    assert block["per_length"] == {"4k": 0.5, "8k": 1.0, "16k": 0.0}
-    assert block["value"] == pytest.approx(0.5)
-    assert [p["score"] for p in per_item] == [1.0, 0.0, 1.0]
+    # 4k: "в саду" lemmatises to "в сад" -> 1, "сад" vs "кухня" -> 0 => 0.5; 8k: 2/3 -> 0.667; 16k absent
+    assert block["per_length"] == {"4k": 0.5, "8k": 0.667}
+    assert block["value"] == pytest.approx((0.5 + 0.667) / 2)
+    assert [p["score"] for p in per_item] == [1.0, 0.0, 1.0, 1.0, 0.0]
+
+
+def test_libra_score_configured_lengths_count_a_missing_length_as_zero():
+    spec = {"lengths": {"4k": 1, "8k": 2, "16k": 3}}
+    _, metrics = B.score_libra(
+        "babilong_qa1",
+        _LIBRA_ITEMS,
+        _LIBRA_GENERATIONS,
+        spec,
+        "llmtf",
+        0,
+        0,
+        length_decimals=None,
+        length_mean="configured",
+    )
+    block = metrics["babilong_qa1"]
+    assert block["per_length"] == pytest.approx({"4k": 0.5, "8k": 2 / 3, "16k": 0.0})
+    assert block["value"] == pytest.approx((0.5 + 2 / 3) / 3)
 
 
 def test_libra_templates_are_verbatim():
@@ -128,10 +167,86 @@ def test_flores_direction(tmp_path):
     assert (ru_en["source"], ru_en["reference"]) == ("Привет.", "Hello.")
 
 
+def test_flores_tiny_rows_get_darumeru_slots_and_paper_rows_keep_their_messages(tmp_path):
+    rows = [{"id": 7, "sentence_eng_Latn": "Hello {x}.", "sentence_rus_Cyrl": "Привет."}]
+    spec = {"data": _jsonl(tmp_path / "f.jsonl", rows), "limit": 0}
+    (en_ru,) = B.prepare_flores(B.BENCHMARKS["flores_en_ru"], spec, tmp_path)
+    (ru_en,) = B.prepare_flores(B.BENCHMARKS["flores_ru_en"], spec, tmp_path)
+    assert en_ru["messages"] == [
+        {"role": "user", "content": "Переведи текст с английского на русский язык.\nТекст: Hello {x}."}
+    ]
+    assert ru_en["messages"][0]["content"].startswith("Переведи текст с русского на английский язык.")
+    darumeru = [
+        {
+            "inputs": {"en": "Hi.", "ru": "Привет."},
+            "messages": [
+                {"role": "user", "content": "С {input} на {output}: {input_text}"},
+                {"role": "bot", "content": "Перевод:"},
+            ],
+        }
+    ]
+    spec = {"data": _jsonl(tmp_path / "d.jsonl", darumeru), "limit": 0}
+    (item,) = B.prepare_flores(B.BENCHMARKS["flores_ru_en"], spec, tmp_path)
+    messages = B.messages_for("flores_ru_en", item, {})
+    assert messages[0]["content"] == "С русского на английский: Привет."
+    assert B.split_assistant_prefix(messages) == ([messages[0]], "Перевод:")
+    ours = B.messages_for("flores_ru_en", item, {"flores_prompt": "rualign"})
+    assert ours[0]["content"].endswith("\n\nПривет.") and "В ответе напиши только перевод" in ours[0]["content"]
+
+
+def test_mmlu_thesis_prompt_has_no_header_and_an_assistant_prefix():
+    item = {"subject": "anatomy", "question": "Q?", "choices": ["a", "b", "c", "d"], "answer": 0}
+    messages, prefix = B.mmlu_messages(item, "ru")
+    assert messages == [{"role": "user", "content": "Q?\nA. a\nB. b\nC. c\nD. d"}] and prefix == "Ответ:"
+    assert B.mmlu_messages(item, "en")[1] == "Answer:"
+    assert B.mmlu_candidates() == (" A", " B", " C", " D")
+    ours, prefix = B.mmlu_messages(item, "ru", "rualign")
+    assert "«anatomy»" in ours[0]["content"] and ours[0]["content"].endswith("Ответ:") and prefix == ""
+    assert B.mmlu_candidates("rualign") == ("A", "B", "C", "D")
+
+
+def test_mmlu_score_is_the_category_mean_with_accuracy_beside_it():
+    items = [
+        {"id": "1", "subject": "anatomy", "answer": 0},
+        {"id": "2", "subject": "anatomy", "answer": 1},
+        {"id": "3", "subject": "abstract_algebra", "answer": 0},
+    ]
+    right, wrong = [0.0, -1.0, -2.0, -3.0], [-1.0, -2.0, 0.0, -3.0]  # predicts A, then C
+    _, metrics = B.score_mmlu("rummlu", items, [right, wrong, right], 0, 0)
+    block = metrics["rummlu"]
+    assert block["aggregation"] == "category_mean"
+    assert block["value"] == pytest.approx((0.5 + 1.0) / 2) and block["accuracy"] == pytest.approx(2 / 3)
+    _, metrics = B.score_mmlu("rummlu", items, [right, wrong, right], 50, 0, aggregation="accuracy")
+    assert metrics["rummlu"]["value"] == pytest.approx(2 / 3) and len(metrics["rummlu"]["ci95"]) == 2
+
+
+def test_tiny_rummlu_standin_subjects_all_map(root):
+    import yaml
+
+    tiny = yaml.safe_load((root / "config/scales/tiny.yaml").read_text(encoding="utf-8"))
+    extra = tiny["benchmarks"]["rummlu"]["subject_categories"]
+    for path in ("data/mmlu/ru/standin_ru_mcq.jsonl", "data/mmlu/en/test_5_per_subject.jsonl"):
+        rows = [json.loads(line) for line in (root / path).read_text(encoding="utf-8").splitlines() if line]
+        items = [{"subject": r["subject"], "correct": 1} for r in rows]
+        assert M.mmlu_category_mean(items, extra)["score"] == 1.0
+
+
 def test_flores_score_of_identical_translation_is_one():
     items = [{"id": "1", "reference": "Теперь у нас есть четырёхмесячные мыши."}]
     _, metrics = B.score_flores("flores_en_ru", items, {"1": {"output": items[0]["reference"]}}, True, 0, 0)
     assert metrics["flores_en_ru"]["value"] == pytest.approx(1.0)
+    assert metrics["flores_en_ru"]["tokenizer"] == "llmtf"
+
+
+def test_flores_value_is_the_thesis_tokenizer_and_ours_is_beside_it():
+    items = [{"id": "1", "reference": "Привет, сказал он."}]
+    generations = {"1": {"output": "«Привет», — сказал он."}}
+    _, metrics = B.score_flores("flores_en_ru", items, generations, True, 0, 0)
+    block = metrics["flores_en_ru"]
+    assert block["value"] == block["by_tokenizer"]["llmtf"] < 1.0
+    assert block["by_tokenizer"]["unicode"] == pytest.approx(1.0)
+    _, ours = B.score_flores("flores_en_ru", items, generations, True, 0, 0, tokenizer="unicode")
+    assert ours["flores_en_ru"]["value"] == pytest.approx(1.0)
 
 
 def test_flores_accepts_darumeru_inputs(tmp_path):

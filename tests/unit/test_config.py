@@ -170,3 +170,29 @@ def test_arena_config_errors_name_the_key(user_config, overrides, message):
         bad["overrides"] = overrides
     with pytest.raises(C.ConfigError, match=message):
         C.resolve(bad)
+
+
+def test_thesis_protocol_is_the_default_and_reaches_the_generation_spec(user_config, root):
+    from rualign.workflow import Workflow
+
+    resolved = C.resolve(copy.deepcopy(user_config))
+    ev = resolved["evaluation"]
+    assert (ev["mmlu_prompt"], ev["mmlu_aggregation"], ev["flores_prompt"], ev["flores_tokenizer"]) == (
+        "llmtf",
+        "category_mean",
+        "darumeru",
+        "llmtf",
+    )
+    assert (ev["system_turn"], ev["arena_system_turn"], ev["prompt_truncation"]) == ("none", "model_default", "left")
+    assert (ev["libra_length_decimals"], ev["libra_length_mean"]) == (3, "present")
+    workflow = Workflow.from_snakemake(copy.deepcopy(user_config), root)
+    assert workflow.generation_spec("flores_en_ru")["flores_prompt"] == "darumeru"
+    assert workflow.generation_spec("babilong_qa1")["system_turn"] == "none"
+    assert workflow.generation_spec("ru_arena_hard")["system_turn"] == "model_default"
+    assert workflow.generation_spec("ruqasper")["sampling"] == "llmtf"
+    assert workflow.generation_spec("ru_arena_hard")["sampling"]["temperature"] == 0.3  # the arena's own settings
+    from rualign.evaluate import sampling_params
+
+    params = sampling_params(workflow.generation_spec("flores_ru_en"), 1)
+    assert (params.temperature, params.top_p) == (0.1, 0.9)
+    assert sampling_params({"max_new_tokens": 4}, 1).temperature == 0.0

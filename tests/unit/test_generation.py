@@ -1,6 +1,6 @@
 import pytest
 
-from rualign.generation import SamplingParams, TransformersBackend, render_chat, truncate_middle
+from rualign.generation import SamplingParams, TransformersBackend, render_chat, truncate_middle, truncate_prompt
 from rualign.io import RualignError
 
 
@@ -8,6 +8,14 @@ def test_truncate_middle_keeps_both_ends():
     assert truncate_middle(list(range(10)), 4) == [0, 1, 8, 9]
     assert truncate_middle(list(range(10)), 0) == list(range(10))
     assert truncate_middle([1, 2], 5) == [1, 2]
+
+
+def test_truncate_prompt_cuts_from_the_left_by_default():
+    assert truncate_prompt(list(range(10)), 4) == [6, 7, 8, 9]  # llmtf: truncation_side left
+    assert truncate_prompt(list(range(10)), 4, "middle") == [0, 1, 8, 9]
+    assert truncate_prompt(list(range(10)), 0) == list(range(10))
+    with pytest.raises(RualignError, match="truncation side"):
+        truncate_prompt([1], 1, "right")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +55,6 @@ def test_render_chat_appends_the_assistant_prefix(backend):
     plain = render_chat(backend.tokenizer, messages)
     prefixed = render_chat(backend.tokenizer, messages, assistant_prefix='[{"model_name": "')
     assert prefixed == [plain[0] + '[{"model_name": "']
-    assert render_chat(backend.tokenizer, messages, assistant_prefix=None) == plain
 
 
 def test_sampling_is_seeded_and_uses_top_k_and_repetition_penalty(backend):
@@ -63,3 +70,20 @@ def test_sampling_is_seeded_and_uses_top_k_and_repetition_penalty(backend):
     )
     penalised = backend.generate(prompts[:1], SamplingParams(max_new_tokens=10, repetition_penalty=5.0))[0]["output"]
     assert penalised != greedy
+
+
+def test_render_chat_drops_the_default_system_turn_and_appends_the_prefix(backend):
+    tok = backend.tokenizer
+    user = [{"role": "user", "content": "Вопрос?"}]
+    (plain,) = render_chat(tok, [user], system_turn="model_default")
+    (thesis,) = render_chat(tok, [user])
+    assert "You are a helpful AI assistant named SmolLM" in plain  # SmolLM2's template inserts it
+    assert thesis == "<|im_start|>user\nВопрос?<|im_end|>\n<|im_start|>assistant\n"
+    assert plain.endswith(thesis)
+    (prefixed,) = render_chat(tok, [user], assistant_prefix="Ответ:")
+    assert prefixed == thesis + "Ответ:"
+    # an explicit system message is rendered as given
+    (system,) = render_chat(tok, [[{"role": "system", "content": "S"}, *user]])
+    assert system.startswith("<|im_start|>system\nS<|im_end|>")
+    with pytest.raises(RualignError, match="system_turn"):
+        render_chat(tok, [user], system_turn="default")

@@ -18,11 +18,19 @@ def test_normalize_llmtf_lowercases_strips_punctuation_and_lemmatises():
     assert M.normalize_llmtf("Кошки сидели, на ковре!") == ["кошка", "сидеть", "на", "ковёр"]
 
 
-def test_normalize_llmtf_drops_tokens_left_empty():
-    # "—" and "..." contain no [a-zа-яй0-9_] character: both tokens vanish
-    assert M.normalize_llmtf("сад — ... кухня") == ["сад", "кухня"]
-    assert M.normalize_llmtf("— ...") == []
+def test_normalize_llmtf_keeps_tokens_left_empty_as_the_thesis():
+    # "—" and "..." contain no [a-zа-яй0-9_] character: they become empty tokens (libra_eval.py)
+    assert M.normalize_llmtf("сад — ... кухня") == ["сад", "", "", "кухня"]
+    assert M.normalize_llmtf("— ...") == ["", ""]
     assert M.normalize_llmtf("") == []
+
+
+def test_em_llmtf_does_not_bridge_a_lone_dash():
+    # thesis: "сад  это сад" (double space where «—» was) does not contain "сад это"
+    assert M.em_llmtf("сад — это сад", "сад это") == 0.0
+    assert M.em_llmtf("сад это сад", "сад это") == 1.0
+    # F1 splits again, so the empty token does not count
+    assert M.f1_llmtf("сад — кухня", "сад кухня") == 1.0
 
 
 def test_normalize_llmtf_keeps_latin_digits_underscore_and_yi():
@@ -176,14 +184,31 @@ def test_tokenizer_keeps_cyrillic_latin_and_digits():
     assert lem.tokenize("...") == []
 
 
+def test_llmtf_tokenizer_replaces_ascii_punctuation_only():
+    tok = M.LlmtfTokenizer(lemmatize=False)
+    assert tok.tokenize("Кошки, cats&dogs 4.2 — «ёлка»!") == ["кошки", "cats", "dogs", "4", "2", "—", "«ёлка»"]
+    # lemmatised: every token goes through pymorphy (Latin and digits come back unchanged)
+    assert M.LlmtfTokenizer().tokenize("Кошки, cats 42") == ["кошка", "cats", "42"]
+
+
+def test_thesis_tokenizer_vs_ours_on_guillemets():
+    pred, ref = "«Привет», — сказал он.", "Привет, сказал он."
+    # llmtf: [«привет», —, сказать, он] vs [привет, сказать, он]
+    assert M.flores_rouge(pred, ref)["rouge1"] == pytest.approx(2 * (2 / 4) * (2 / 3) / (2 / 4 + 2 / 3))
+    assert M.flores_rouge(pred, ref, tokenizer="unicode")["score"] == 1.0
+    with pytest.raises(ValueError, match="tokenizer"):
+        M.flores_rouge(pred, ref, tokenizer="nltk")
+
+
 def test_russian_sentence_against_itself_scores_one():
     sentence = "Теперь у нас есть четырёхмесячные мыши, у которых больше нет диабета."
-    assert M.flores_rouge(sentence, sentence) == {"rouge1": 1.0, "rouge2": 1.0, "score": 1.0}
-    assert M.flores_rouge(sentence, sentence, lemmatize=False)["score"] == 1.0
+    for tokenizer in M.FLORES_TOKENIZERS:
+        assert M.flores_rouge(sentence, sentence, tokenizer=tokenizer) == {"rouge1": 1.0, "rouge2": 1.0, "score": 1.0}
+        assert M.flores_rouge(sentence, sentence, lemmatize=False, tokenizer=tokenizer)["score"] == 1.0
 
 
 def test_default_rouge_tokenizer_drops_cyrillic():
-    """The pitfall RussianAwareTokenizer exists for: rouge-score alone scores Russian 0."""
+    """The pitfall both Cyrillic tokenizers exist for: rouge-score alone scores Russian 0."""
     from rouge_score import rouge_scorer
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2"])
@@ -301,3 +326,29 @@ def test_bootstrap_ci_degenerate_cases():
         M.bootstrap_ci([0.0, 1.0], n_resamples=0)
     with pytest.raises(ValueError, match="NaN"):
         M.bootstrap_ci([0.0, float("nan")])
+
+
+# ---------------------------------------------------------------- MMLU category mean
+
+
+def test_mmlu_category_mean_by_hand():
+    items = [
+        {"subject": "anatomy", "correct": 1},  # other: anatomy 1.0
+        {"subject": "virology", "correct": 0},  # other: virology 0.0 -> other = 0.5
+        {"subject": "virology", "correct": 0},
+        {"subject": "abstract_algebra", "correct": 1},  # STEM 1.0
+    ]
+    got = M.mmlu_category_mean(items)
+    assert got["per_category"] == {"STEM": 1.0, "other (business, health, misc.)": 0.5}
+    assert got["score"] == pytest.approx(0.75)
+    assert got["micro_accuracy"] == pytest.approx(0.5)
+
+
+def test_mmlu_category_mean_maps_standin_subjects_or_fails_clearly():
+    items = [{"subject": "music", "correct": 1}, {"subject": "anatomy", "correct": 0}]
+    with pytest.raises(ValueError, match="music"):
+        M.mmlu_category_mean(items)
+    got = M.mmlu_category_mean(items, {"music": "humanities"})
+    assert got["per_category"] == {"humanities": 1.0, "other (business, health, misc.)": 0.0}
+    with pytest.raises(ValueError, match="category"):
+        M.mmlu_category_mean(items, {"music": "arts"})

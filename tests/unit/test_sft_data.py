@@ -102,6 +102,10 @@ def test_documents_turn_is_merged_into_the_system_message(tmp_path):
     assert [m["role"] for m in normal["messages"]] == ["system", "user", "assistant"]
     assert "Волга впадает" in normal["messages"][0]["content"]
     assert normal["meta"] == {"type": "good"}
+    # the thesis's rendering: the documents turn vanished (Qwen2.5's template has no branch for it)
+    (thesis,), _ = normalised(tmp_path, [row], spec={**RAG_SPEC, "documents_mode": "drop"})
+    assert thesis["messages"][0] == {"role": "system", "content": "Отвечай по документам."}
+    assert not any("Волга впадает" in m["content"] for m in thesis["messages"])
 
 
 def test_preference_rows_accept_message_lists_and_strings(tmp_path):

@@ -213,3 +213,11 @@ def test_rerun_after_kill_resumes_from_the_last_checkpoint(tiny_model_dir, data,
     assert summary["global_step"] == 6
     steps_logged_after_resume = [e["step"] for e in summary["log_history"] if "loss" in e]
     assert steps_logged_after_resume[-1] == 6 and max(done) >= 2
+
+
+def test_lora_modules_to_save_is_opt_in():
+    from rualign.training import lora_config
+
+    lora = {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "all-linear"}
+    assert not lora_config(lora).modules_to_save
+    assert list(lora_config({**lora, "modules_to_save": ["lm_head"]}).modules_to_save) == ["lm_head"]
