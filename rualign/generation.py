@@ -300,6 +300,9 @@ def make_backend(
     tensor_parallel_size: int | None = None,
 ):
     """A generation backend for config `compute`: 'transformers', 'vllm', or 'auto' (vLLM if usable)."""
+    from rualign.modeling import check_compute
+
+    check_compute(compute)  # one line naming compute.device / compute.backend, at job start
     backend = compute["backend"]
     if backend == "auto":
         import importlib.util

@@ -450,3 +450,16 @@ def test_case4_duplicate_key_in_a_json_configfile(tmp_path):
         C.check_files([path])
     path.write_text('{\n\t"overrides": {"seed": 1}\n}\n', encoding="utf-8")
     C.check_files([path, tmp_path / "absent.yaml"])
+
+
+def test_case8_make_backend_checks_the_machine_before_loading(monkeypatch, tmp_path):
+    """`backend: vllm` without vLLM fails at job start naming the key, before any model is read."""
+    import importlib.util
+
+    from rualign.generation import make_backend
+    from rualign.io import RualignError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real(name, *a))
+    with pytest.raises(RualignError, match=r"compute\.backend: vllm is not installed"):
+        make_backend(tmp_path / "no-model", {"device": "cpu", "backend": "vllm", "dtype": "float32"})
