@@ -9,6 +9,7 @@ import yaml
 
 from rualign.benchmarks import METRICS
 from rualign.io import DataError, RualignError, read_json, sha256_file, write_json_atomic, write_text_atomic
+from rualign.protocol import UPSTREAM
 from rualign.provenance import Provenance
 
 _LATEX_SPECIAL = {
@@ -101,6 +102,13 @@ def render_table(table: str, spec: dict[str, Any], scores: dict, published: dict
     ]
     if standins:
         notes.append("$^\\dagger$ Stand-in data, not the thesis's benchmark set (see data/SOURCES.md).")
+    if "protocol_deviations" in spec:
+        deviations = spec["protocol_deviations"]
+        notes.append(
+            f"Evaluation protocol: the thesis's ({latex_escape(UPSTREAM)})"
+            + (", except " + "; ".join(f"\\texttt{{{latex_escape(d)}}}" for d in deviations) if deviations else "")
+            + "."
+        )
     for column, chain in spec.get("chains", {}).items():
         if len(chain) > 1:
             notes.append(

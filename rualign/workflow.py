@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rualign import config as config_mod
+from rualign import protocol
 from rualign.benchmarks import BENCHMARKS, METRICS
 from rualign.sources import local_paths
 
@@ -280,6 +281,7 @@ class Workflow:
             if self.config["experiments"][e]["stage"]
         }
         spec["training_standins"] = sorted(d for d in used if self.config["datasets"][d]["standin"])
+        spec["protocol_deviations"] = protocol.deviations(self.config)
         return spec
 
     def chain(self, experiment: str) -> list[str]:

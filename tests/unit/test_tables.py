@@ -90,3 +90,29 @@ def test_index_lists_tables_with_checksums(tmp_path):
         "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881",
         str(table),
     ]
+
+
+def test_footnote_names_every_setting_that_is_not_the_thesis_protocol(tmp_path, root):
+    from rualign import config as C
+    from rualign.protocol import deviations
+
+    assert deviations(C.load(extra={"scale": "paper"})) == []  # paper scale measures as the thesis
+    tiny = deviations(C.load())
+    assert tiny == ["judge.label_probability = pair_normalised (thesis: raw)"]
+    changed = C.load(extra={"evaluation": {"mmlu_aggregation": "accuracy"}})
+    assert "evaluation.mmlu_aggregation = accuracy (thesis: category_mean)" in deviations(changed)
+    metrics = {m: {"value": 0.5, "n": 10} for m in METRICS}
+    files = [_score(tmp_path / "s.json", "baseline", metrics)]
+    spec = {
+        "caption": "c",
+        "columns": ["baseline"],
+        "metrics": list(METRICS),
+        "scale": "tiny",
+        "base_model": "m",
+        "judge": "j",
+    }
+    out = tmp_path / "table4.tex"
+    make_table("table4", {**spec, "protocol_deviations": tiny}, files, root / "paper/thesis_tables.yaml", out)
+    tex = out.read_text(encoding="utf-8")
+    assert r"Evaluation protocol: the thesis's (llmtf\_open@97b3022" in tex
+    assert r"except \texttt{judge.label\_probability = pair\_normalised (thesis: raw)}." in tex

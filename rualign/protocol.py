@@ -1,0 +1,53 @@
+"""The thesis's evaluation protocol as configuration: the keys whose schema default is the thesis's choice
+(llmtf_open@97b3022 and the thesis's own evaluation code; see tests/fidelity/README.md). Every table and
+the report name the keys a build sets otherwise, so no number of ours passes for the thesis's silently."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rualign.config import load_schema
+
+UPSTREAM = "llmtf_open@97b3022 and the thesis's evaluation code (andrrrei/diploma)"
+# (section, key) pairs of config settings that define how a thesis number is measured.
+PROTOCOL_KEYS = (
+    ("judge", "arena_protocol"),
+    ("judge", "label_probability"),
+    ("evaluation", "system_turn"),
+    ("evaluation", "arena_system_turn"),
+    ("evaluation", "prompt_truncation"),
+    ("evaluation", "generation_sampling"),
+    ("evaluation", "mmlu_prompt"),
+    ("evaluation", "mmlu_aggregation"),
+    ("evaluation", "flores_prompt"),
+    ("evaluation", "flores_tokenizer"),
+    ("evaluation", "flores_lemmatize"),
+    ("evaluation", "libra_scoring"),
+    ("evaluation", "libra_length_decimals"),
+    ("evaluation", "libra_length_mean"),
+)
+
+
+def thesis_values() -> dict[str, Any]:
+    """'section.key' -> the thesis's value (the schema default), plus the arena's answer sampling."""
+    schema = load_schema()
+    values = {
+        f"{section}.{key}": schema["properties"][section]["properties"][key]["default"]
+        for section, key in PROTOCOL_KEYS
+    }
+    sampling = schema["$defs"]["sampling"]["properties"]
+    for key, prop in sampling.items():
+        values[f"benchmarks.ru_arena_hard.sampling.{key}"] = prop["default"]
+    return values
+
+
+def deviations(config: dict[str, Any]) -> list[str]:
+    """'key = value (thesis: value)' for every protocol setting of a resolved config that is not the thesis's."""
+    out = []
+    for dotted, thesis in thesis_values().items():
+        node: Any = config
+        for part in dotted.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is not None and node != thesis:
+            out.append(f"{dotted} = {node} (thesis: {thesis})")
+    return out
