@@ -51,3 +51,25 @@ def deviations(config: dict[str, Any]) -> list[str]:
         if node is not None and node != thesis:
             out.append(f"{dotted} = {node} (thesis: {thesis})")
     return out
+
+
+def training_choices(config: dict[str, Any], experiments: list[str]) -> list[str]:
+    """Training settings of these experiments (their whole chains) that differ from the thesis's code on
+    purpose (README: Experiments), each with the config key that selects the thesis's behaviour."""
+    chains = set()
+    for experiment in experiments:
+        while experiment and experiment not in chains:
+            chains.add(experiment)
+            experiment = config["experiments"][experiment]["parent"]
+    stages = [config["experiments"][e]["stage"] for e in chains if config["experiments"][e]["stage"]]
+    if not stages:
+        return []
+    out = []
+    if config["training"]["lora"].get("modules_to_save") != ["lm_head"]:
+        out.append("no trainable lm_head copy (thesis: training.lora.modules_to_save = [lm_head])")
+    datasets = {config["data_recipes"][stage["data"]]["dataset"] for stage in stages}
+    for name in sorted(datasets):
+        spec = config["datasets"][name]
+        if spec.get("documents_role") and spec.get("documents_mode") != "drop":
+            out.append(f"{name} documents shown in the system message (thesis: datasets.{name}.documents_mode = drop)")
+    return out

@@ -109,6 +109,12 @@ def render_table(table: str, spec: dict[str, Any], scores: dict, published: dict
             + (", except " + "; ".join(f"\\texttt{{{latex_escape(d)}}}" for d in deviations) if deviations else "")
             + "."
         )
+    if spec.get("training_choices"):
+        notes.append(
+            "Training differs from the thesis's code on purpose: "
+            + "; ".join(map(latex_escape, spec["training_choices"]))
+            + "."
+        )
     for column, chain in spec.get("chains", {}).items():
         if len(chain) > 1:
             notes.append(

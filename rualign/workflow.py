@@ -282,6 +282,7 @@ class Workflow:
         }
         spec["training_standins"] = sorted(d for d in used if self.config["datasets"][d]["standin"])
         spec["protocol_deviations"] = protocol.deviations(self.config)
+        spec["training_choices"] = protocol.training_choices(self.config, spec["columns"])
         return spec
 
     def chain(self, experiment: str) -> list[str]:

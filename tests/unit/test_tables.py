@@ -116,3 +116,23 @@ def test_footnote_names_every_setting_that_is_not_the_thesis_protocol(tmp_path, 
     tex = out.read_text(encoding="utf-8")
     assert r"Evaluation protocol: the thesis's (llmtf\_open@97b3022" in tex
     assert r"except \texttt{judge.label\_probability = pair\_normalised (thesis: raw)}." in tex
+
+
+def test_footnote_names_training_choices_that_differ_from_the_thesis_code():
+    from rualign import config as C
+    from rualign.protocol import training_choices
+
+    config = C.load()
+    assert training_choices(config, ["baseline"]) == []
+    choices = training_choices(config, ["gm100-saiga60-rag55-ood5"])  # its chain trains on Grounded-RAG
+    assert any("modules_to_save" in c for c in choices)
+    assert any("datasets.grounded_rag_ru_v2.documents_mode = drop" in c for c in choices)
+    thesis = C.load(
+        extra={
+            "overrides": {
+                "training": {"lora": {"modules_to_save": ["lm_head"]}},
+                "datasets": {"grounded_rag_ru_v2": {"documents_mode": "drop"}},
+            }
+        }
+    )
+    assert training_choices(thesis, ["gm100-saiga60-rag55-ood5"]) == []
