@@ -76,14 +76,15 @@ class Workflow:
 
     @staticmethod
     def shell_prefix(deployment_methods) -> str:
-        """Shell code run before every rule's command: the bin folder of Snakemake's own environment first
-        on PATH, so `python scripts/...` is never whatever `python` the caller's shell finds first. Empty
-        under `--sdm conda`, where Snakemake activates the rule's conda env instead."""
+        """Shell code run before every rule's command: bash's strict mode, then the bin folder of Snakemake's
+        own environment first on PATH, so `python scripts/...` is never whatever `python` the caller's shell
+        finds first (not under `--sdm conda`, where Snakemake activates the rule's conda env instead)."""
         from snakemake_interface_executor_plugins.settings import DeploymentMethod
 
+        strict = "set -euo pipefail; "  # Snakemake's own default prefix, which shell.prefix replaces
         if DeploymentMethod.CONDA in deployment_methods:
-            return ""
-        return f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"; '
+            return strict
+        return strict + f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"; '
 
     @property
     def trust_flag(self) -> list[str]:

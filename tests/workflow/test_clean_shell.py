@@ -38,3 +38,12 @@ def test_a_finished_run_says_where_the_report_is_and_how_to_get_a_pdf(tmp_path):
     assert "no PDF (no pdflatex on PATH)" in notice and "./setup.sh --tex" in notice
     prov.write_text(json.dumps({"build": {"pdf": "results/report/report.pdf"}}))
     assert "results/report/report.pdf" in report_notice(tmp_path)
+
+
+def test_rule_shells_keep_bash_strict_mode():
+    from snakemake_interface_executor_plugins.settings import DeploymentMethod
+
+    from rualign.workflow import Workflow
+
+    for methods in (set(), {DeploymentMethod.CONDA}):
+        assert Workflow.shell_prefix(methods).startswith("set -euo pipefail; ")
