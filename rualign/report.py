@@ -152,6 +152,10 @@ def data_table(stats: list[dict[str, Any]], config: dict[str, Any]) -> list[dict
     return sorted(rows, key=lambda r: (r["dataset"], r["recipe"]))
 
 
+def _plain(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def _filter_name(name: str) -> str:
     """sft_data's filter label, with a printed Python dict or list shown as plain text."""
     import ast
@@ -164,7 +168,7 @@ def _filter_name(name: str) -> str:
     except (ValueError, SyntaxError):
         return name
     if isinstance(value, dict):
-        shown = ", ".join(f"{k} = {str(v).lower() if isinstance(v, bool) else v}" for k, v in value.items())
+        shown = ", ".join(f"{k} = {_plain(v)}" for k, v in value.items())
     elif isinstance(value, list):
         shown = "/".join(map(str, value))
     else:
@@ -181,7 +185,7 @@ def recipe_parts(recipe: dict[str, Any]) -> list[str]:
     """A data recipe's filters, one phrase each, in the order they apply."""
     parts = []
     if recipe.get("meta_equals"):
-        parts.append("rows with " + ", ".join(f"{k} = {v}" for k, v in recipe["meta_equals"].items()))
+        parts.append("rows with " + ", ".join(f"{k} = {_plain(v)}" for k, v in recipe["meta_equals"].items()))
     if recipe.get("min_opus_score") is not None:
         parts.append(f"opus_score >= {recipe['min_opus_score']}")
     if recipe.get("judge_scores") is not None:
@@ -371,11 +375,19 @@ def compare_table(spec: dict[str, Any], scores: dict, published: dict) -> dict[s
                 "has_ci": any(c["ci"] for c in cells),
             }
         )
+        for cell in cells:
+            cell["best_v"] = cell["best_p"] = False
         if len(columns) > 1:
             direction = HIGHER_IS_BETTER.get(metric, True)
             repr_vals = {c["column"]: c["value"] for c in cells if c["value"] is not None}
             paper_vals = {c["column"]: c["paper"] for c in cells if c["paper"] is not None}
             pick = max if direction is not False else min
+            if direction is not None:  # bold in the tables: best reproduced and best published value
+                for key, vals in (("best_v", repr_vals), ("best_p", paper_vals)):
+                    if len(vals) > 1:
+                        top = pick(vals.values())
+                        for cell in cells:
+                            cell[key] = cell["column"] in vals and vals[cell["column"]] == top
             if repr_vals and direction is not None:
                 best.append(
                     {
@@ -972,7 +984,8 @@ def run_signals(config: dict[str, Any], tables: list[dict[str, Any]]) -> list[di
             changed = None if before is None or value is None else value - before
             row[metric + "_delta"] = fmt(metric, changed, signed=True)
         out.append(row)
-    return sorted(out, key=lambda r: r["experiment"])
+    order = {c: i for i, c in enumerate(dict.fromkeys(c for t in tables for c in t.get("columns", [])))}
+    return sorted(out, key=lambda r: (order.get(r["experiment"], len(order)), r["experiment"]))  # table order
 
 
 def _score_block(experiment: str, metric: str, runs: dict, root: Path, files: list[Path]) -> dict | None:

@@ -42,8 +42,9 @@ def test_tex_and_html_have_every_section_and_the_table(built):
     for section in SECTIONS:
         assert f"\\section{{{section}}}" in tex
         assert f'<h2 id="{section.lower()}">{section}</h2>' in html
-    assert "LIBRA: ruBABILongQA1 & 0.550$^\\dagger$ & 0.648 & -0.098" in tex
-    assert "<td>0.1300</td><td>0.1695</td><td>-0.0395</td>" in html
+    # best reproduced and best published value of a row in bold
+    assert "LIBRA: ruBABILongQA1 & \\textbf{0.550}$^\\dagger$ & \\textbf{0.648} & -0.098" in tex
+    assert "<td>0.1300</td><td><b>0.1695</b></td><td>-0.0395</td>" in html
     assert "FLORES row labels swapped in tables 9-11" in tex and "affects this report: no" in html
     # one compact training-data table (stats.json): dataset, recipe, rows read / bad / in, split, tokens
     assert '<td>GrandMaster-PRO-MAX</td><td class="l"><code>gm60</code></td><td>996</td><td>0</td><td>996</td>' in html
@@ -231,7 +232,7 @@ def test_methods_are_prose_per_family_a_settings_table_and_each_assumption_once(
     assert gm["members"] == ["gm60", "gm100"]
     assert gm["text"] == "LoRA SFT of the base model on 60/100 % of GrandMaster-PRO-MAX; recipe gm: all rows"
     simpo = families["SimPO on Saiga Preferences, after gm100"]["text"]
-    assert "recipes p17, p15: rows with ok = True; p17: chosen at most 1.7x" in simpo
+    assert "recipes p17, p15: rows with ok = true; p17: chosen at most 1.7x" in simpo
     assert simpo.endswith("cpo_alpha 0.2/0.1")
     rows = {r["id"]: r for r in m["settings"]}
     assert (rows["baseline"]["stage"], rows["baseline"]["parent"], rows["baseline"]["args"]) == ("--", "--", "--")
