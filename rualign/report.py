@@ -312,7 +312,8 @@ def methods(config: dict[str, Any], ids: list[str]) -> dict[str, Any]:
         "families": families,
         "settings": settings,
         "stage_defaults": stage_defaults,
-        "lora": ", ".join(f"{k} {v}" for k, v in lora.items() if v is not None),
+        "lora": ", ".join(f"{k} {v}" for k, v in lora.items() if v is not None) if types else "",
+        "any_trained": bool(types),
         "assumptions": [{"text": t, "experiments": e} for t, e in assumptions.items()],
     }
 

@@ -297,3 +297,19 @@ def test_full_build_renders_checks_families_and_figures(tmp_path, monkeypatch):
     assert html.count("SimPO beta 2.5 and simpo_gamma 0.6") == 1
     assert sorted(p.name for p in (tmp_path / "r/figures").iterdir()) == sorted(f"{n}.png" for n, _, _ in FIGURES)
     assert info["pdf"] is None
+
+
+def test_each_figure_is_its_own_function_and_skips_without_data():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    for name, draw, _caption in FIGURES:
+        fig, why = draw(plt, {}, {}, {})
+        assert fig is None and why, name
+    runs = {"a": {"rummlu": {"value": 0.4, "ci95": [0.3, 0.5]}}}
+    fig, why = dict((n, d) for n, d, _ in FIGURES)["paper_vs_reproduced"](plt, runs, {"a": {"rummlu": 0.5}}, {})
+    legend = fig.axes[0].get_legend()
+    assert why == "" and legend.get_bbox_to_anchor().x0 > fig.axes[0].get_window_extent().x1  # legend outside
+    plt.close(fig)
