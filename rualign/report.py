@@ -170,7 +170,7 @@ def _filter_name(name: str) -> str:
     if isinstance(value, dict):
         shown = ", ".join(f"{k} = {_plain(v)}" for k, v in value.items())
     elif isinstance(value, list):
-        shown = "/".join(map(str, value))
+        shown = "{" + ", ".join(map(str, value)) + "}"
     else:
         return name
     return f"{match.group(1)} {shown}{match.group(3)}".strip()
@@ -189,7 +189,7 @@ def recipe_parts(recipe: dict[str, Any]) -> list[str]:
     if recipe.get("min_opus_score") is not None:
         parts.append(f"opus_score >= {recipe['min_opus_score']}")
     if recipe.get("judge_scores") is not None:
-        parts.append("judge score " + "/".join(map(str, recipe["judge_scores"])) + " of 5")
+        parts.append("judge score " + " or ".join(map(str, recipe["judge_scores"])) + " of 5")
     if recipe.get("ood_share") is not None:
         parts.append(f"{100 * recipe['ood_share']:g} % out-of-domain rows")
     if recipe.get("max_length_ratio") is not None:
