@@ -290,7 +290,7 @@ def methods(config: dict[str, Any], ids: list[str]) -> dict[str, Any]:
                 "stage": stage.get("type", "--") if stage else "--",
                 "recipe": stage.get("data", "--") if stage else "--",
                 "fraction": str(stage.get("fraction", 100)) if stage else "--",
-                "args": ", ".join(f"{k} {v}" for k, v in sorted((stage.get("args") or {}).items())) or "--",
+                "args": ", ".join(f"{k} {_plain(v)}" for k, v in sorted((stage.get("args") or {}).items())) or "--",
                 "description": spec.get("description", ""),
             }
         )
@@ -299,7 +299,7 @@ def methods(config: dict[str, Any], ids: list[str]) -> dict[str, Any]:
     for stage_type in types:
         defaults = (config.get("training", {}).get("stages", {}) or {}).get(stage_type) or {}
         if defaults:
-            shown = ", ".join(f"{k} {v}" for k, v in defaults.items() if v is not None)
+            shown = ", ".join(f"{k} {_plain(v)}" for k, v in defaults.items() if v is not None)
             stage_defaults.append({"type": stage_type, "text": shown})
     lora = config.get("training", {}).get("lora") or {}
     assumptions: dict[str, list[str]] = {}
