@@ -739,8 +739,8 @@ def figure_paper_vs_reproduced(plt, runs: dict, published: dict, config: dict[st
             xs, ys, yerr=errors, fmt=marker, ms=4, capsize=2, elinewidth=0.6, alpha=0.8, color=color, label=label
         )
     ax.plot([0, 1], [0, 1], color="grey", lw=0.8)
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
+    ax.set_xlim(-0.03, 1.03)  # a little room: scores of exactly 0 or 1 (tiny scale) stay visible
+    ax.set_ylim(-0.03, 1.03)
     ax.set_aspect("equal")
     ax.set_xlabel("paper")
     ax.set_ylabel("reproduced")
