@@ -9,6 +9,42 @@ from typing import Any
 from rualign.config import load_schema
 
 UPSTREAM = "llmtf_open@97b3022 and the thesis's evaluation code (andrrrei/diploma)"
+# What each thesis metric is, and where upstream defines it (the report's Protocol section).
+METRICS = (
+    (
+        "LLM-as-a-Judge (RU Arena Hard)",
+        "answers sampled at temperature 0.3, top_p 0.9, top_k 40, repetition penalty 1.1 (seeded); each question "
+        "judged against four references in both orders with llmtf's English prompt naming the answers m and M; "
+        "p = the judge's probability of the model's label; a pair is won when the mean p of its two orders "
+        "is >= 0.5; length-controlled Bradley-Terry fit (evalica), mean over references of P(model beats "
+        "reference)",
+        "llmtf_open@97b3022 llmtf/tasks/llm_as_a_judge.py; answers: ruadapt@734e09c inference/infer_vllm.py",
+    ),
+    (
+        "Mean answer length",
+        "mean length of the arena answers in tiktoken cl100k_base tokens",
+        "ruadapt@734e09c inference/infer_vllm.py",
+    ),
+    (
+        "ruMMLU / enMMLU",
+        "zero-shot, question and options A-D in the user turn, the assistant turn begun with 'Ответ:'/'Answer:'; "
+        "the likeliest of ' A'..' D' is the answer; mean of the 4 category means of the subject accuracies",
+        "llmtf_open@97b3022 llmtf/tasks/nlpcoreteam.py; diploma evaluation/MMLU/mmlu_eval.py",
+    ),
+    (
+        "LIBRA (ruBABILongQA1-5, ruQasper)",
+        "LIBRA's prompts, prompts over the context cut from the left, answers at llmtf's default sampling; "
+        "lemmatised substring EM (bAbI) or token F1 (Qasper); per-length means rounded to 3 decimals, then "
+        "their mean over the lengths present",
+        "diploma evaluation/LIBRA/libra_eval.py; llmtf_open@97b3022 llmtf/model.py",
+    ),
+    (
+        "FLORES en-ru, ru-en",
+        "Darumeru's translation prompts; mean of ROUGE-1 and ROUGE-2 F with llmtf's tokenizer (lowercase, ASCII "
+        "punctuation to spaces, pymorphy lemmas)",
+        "llmtf_open@97b3022 llmtf/tasks/translation.py, llmtf/metrics.py",
+    ),
+)
 # (section, key) pairs of config settings that define how a thesis number is measured.
 PROTOCOL_KEYS = (
     ("judge", "arena_protocol"),

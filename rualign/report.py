@@ -17,12 +17,14 @@ import re
 import shutil
 import subprocess
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from rualign import protocol
 from rualign.audit import raw_sources
 from rualign.benchmarks import METRICS
 from rualign.cli_utils import json_arg
@@ -34,7 +36,7 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "report"
 HIGHER_IS_BETTER = {m: True for m in METRICS} | {"answer_length": None}  # length: neither
-SECTIONS = ["Setup", "Datasets", "Methods", "Results", "Assumptions", "Errata", "Conclusions"]
+SECTIONS = ["Setup", "Datasets", "Methods", "Protocol", "Results", "Assumptions", "Errata", "Conclusions"]
 
 
 # ---------------------------------------------------------------- gathering
@@ -73,23 +75,248 @@ def data_stats(root: Path) -> list[dict[str, Any]]:
     return found
 
 
-def _stat_rows(stats: dict[str, Any]) -> list[tuple[str, str]]:
-    """Flatten a stats.json into (label, value) rows without assuming more than its documented keys."""
+DATASET_NAMES = {  # display names of the thesis's datasets (tiny stand-ins share the hub schema and name)
+    "grandmaster_pro_max": "GrandMaster-PRO-MAX",
+    "saiga_scored": "Saiga Scored",
+    "grounded_rag_ru_v2": "Grounded-RAG-RU-v2",
+    "saiga_preferences": "Saiga Preferences",
+}
+STAGE_NAMES = {"sft": "LoRA SFT", "simpo": "SimPO", "dpo": "DPO", "kto": "KTO", "orpo": "ORPO"}
+
+
+def dataset_name(dataset: str | None, config: dict[str, Any]) -> str:
+    """A dataset's display name: the known thesis name, else its hub repository name, else its key."""
+    if not dataset:
+        return "?"
+    if dataset in DATASET_NAMES:
+        return DATASET_NAMES[dataset]
+    source = (config.get("datasets", {}).get(dataset) or {}).get("source") or {}
+    repo = source.get("hub") or source.get("repo_id") if isinstance(source, dict) else None
+    return str(repo).rsplit("/", 1)[-1] if repo else dataset
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "--" if value is None else str(value)
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
+def data_table(stats: list[dict[str, Any]], config: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per prepared recipe: dataset, rows read / bad, rows in, each filter's kept/dropped,
+    train / validation rows, tokens per training example (mean / p95). Reads the keys that
+    rualign.sft_data writes to results/data/<recipe>/stats.json and tolerates any of them missing."""
     rows = []
+    for entry in stats:
+        s = entry["stats"] if isinstance(entry.get("stats"), dict) else {}
+        recipe = str(s.get("recipe") or entry["recipe"])
+        dataset = s.get("dataset") or (config.get("data_recipes", {}).get(recipe) or {}).get("dataset")
+        norm = s.get("normalise") if isinstance(s.get("normalise"), dict) else {}
+        bad = norm.get("bad_rows_dropped")
+        bad_n = sum(v for v in bad.values() if isinstance(v, int)) if isinstance(bad, dict) else None
+        filters = []
+        for f in s.get("filters") or []:
+            if not isinstance(f, dict):
+                continue
+            extra = []
+            if isinstance(f.get("dropped_by"), dict) and f["dropped_by"]:
+                extra.append(", ".join(f"{k} {v}" for k, v in f["dropped_by"].items()))
+            if f.get("ood_kept") is not None:
+                extra.append(f"ood kept {f['ood_kept']}")
+            filters.append(
+                {
+                    "name": _filter_name(str(f.get("filter", "?"))),
+                    "kept": _num(f.get("kept")),
+                    "dropped": _num(f.get("dropped")),
+                    "extra": "; ".join(extra),
+                }
+            )
+        tokens = s.get("train_tokens_per_example") if isinstance(s.get("train_tokens_per_example"), dict) else {}
+        histogram = s.get("judge_score_histogram")
+        rows.append(
+            {
+                "dataset": dataset_name(dataset, config),
+                "recipe": recipe,
+                "path": entry.get("path", ""),
+                "rows_read": _num(norm.get("rows_read")),
+                "bad_rows": _num(bad_n),
+                "rows_in": _num(s.get("rows_in")),
+                "filters": filters,
+                "train": _num(s.get("train_rows")),
+                "validation": _num(s.get("validation_rows")),
+                "tokens_mean": _num(tokens.get("mean")),
+                "tokens_p95": _num(tokens.get("p95")),
+                "judge_histogram": (
+                    ", ".join(f"{k}: {v}" for k, v in histogram.items()) if isinstance(histogram, dict) else ""
+                ),
+            }
+        )
+    return sorted(rows, key=lambda r: (r["dataset"], r["recipe"]))
 
-    def walk(node: Any, where: str) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, f"{where} / {key}" if where else str(key))
-        elif isinstance(node, float):
-            rows.append((where, f"{node:.1f}"))
-        elif isinstance(node, int | str | bool) or node is None:
-            rows.append((where, str(node)))
-        elif isinstance(node, list):
-            rows.append((where, ", ".join(map(str, node))[:80]))
 
-    walk(stats, "")
-    return rows
+def _plain(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _filter_name(name: str) -> str:
+    """sft_data's filter label, with a printed Python dict or list shown as plain text."""
+    import ast
+
+    match = re.fullmatch(r"(.*?)\s*([{\[].*[}\]])(.*)", name)
+    if not match:
+        return name
+    try:
+        value = ast.literal_eval(match.group(2))
+    except (ValueError, SyntaxError):
+        return name
+    if isinstance(value, dict):
+        shown = ", ".join(f"{k} = {_plain(v)}" for k, v in value.items())
+    elif isinstance(value, list):
+        shown = "{" + ", ".join(map(str, value)) + "}"
+    else:
+        return name
+    return f"{match.group(1)} {shown}{match.group(3)}".strip()
+
+
+def recipe_text(recipe: dict[str, Any]) -> str:
+    """A data recipe's filters in words (plain text; the templates escape it)."""
+    return "; ".join(recipe_parts(recipe)) or "all rows"
+
+
+def recipe_parts(recipe: dict[str, Any]) -> list[str]:
+    """A data recipe's filters, one phrase each, in the order they apply."""
+    parts = []
+    if recipe.get("meta_equals"):
+        parts.append("rows with " + ", ".join(f"{k} = {_plain(v)}" for k, v in recipe["meta_equals"].items()))
+    if recipe.get("min_opus_score") is not None:
+        parts.append(f"opus_score >= {recipe['min_opus_score']}")
+    if recipe.get("judge_scores") is not None:
+        parts.append("judge score " + " or ".join(map(str, recipe["judge_scores"])) + " of 5")
+    if recipe.get("ood_share") is not None:
+        parts.append(f"{100 * recipe['ood_share']:g} % out-of-domain rows")
+    if recipe.get("max_length_ratio") is not None:
+        unit = "characters" if recipe.get("length_unit") == "chars" else "tokens"
+        text = f"chosen at most {recipe['max_length_ratio']}x as long as rejected ({unit}"
+        if recipe.get("length_ratio_keep_share"):
+            text += f"; {100 * recipe['length_ratio_keep_share']:g} % of longer pairs kept"
+        parts.append(text + ")")
+    generator = recipe.get("rejected_generator")
+    if isinstance(generator, dict):
+        parts.append(
+            f"rejected answers sampled from {generator.get('experiment', '?')} (temperature "
+            f"{generator.get('temperature', '?')}, top_p {generator.get('top_p', '?')})"
+        )
+    return parts
+
+
+def _is_trained(spec: dict[str, Any]) -> bool:
+    """An experiment trains when its resolved config has a stage (`stage: null` is the schema's default)."""
+    return isinstance(spec.get("stage"), dict) and bool(spec["stage"])
+
+
+def _family_key(spec: dict[str, Any], config: dict[str, Any]) -> tuple:
+    stage = spec.get("stage") if _is_trained(spec) else None
+    if stage is None:
+        return ("untrained", spec.get("parent"))
+    recipe = config.get("data_recipes", {}).get(stage.get("data"), {}) or {}
+    return (
+        "trained",
+        spec.get("parent"),
+        stage.get("type"),
+        recipe.get("dataset", stage.get("data")),
+        bool(recipe.get("rejected_generator")),
+    )
+
+
+def methods(config: dict[str, Any], ids: list[str]) -> dict[str, Any]:
+    """Families of experiments (same parent, stage type and dataset) in prose, one settings row per
+    experiment, the stage types' default hyperparameters, and each assumption once with its experiments."""
+    experiments = config.get("experiments", {})
+    recipes = config.get("data_recipes", {})
+    groups: dict[tuple, list[str]] = {}
+    for exp in ids:
+        groups.setdefault(_family_key(experiments.get(exp, {}) or {}, config), []).append(exp)
+    families = []
+    for key, members in groups.items():
+        specs = [experiments.get(e, {}) or {} for e in members]
+        if key[0] == "untrained":
+            parent = key[1]
+            text = (
+                f"the model of {parent}, evaluated again without further training"
+                if parent
+                else f"the base model {config.get('base_model', '?')} as released, no training"
+            )
+            families.append({"name": "Untrained", "text": text, "members": members})
+            continue
+        _, parent, stage_type, dataset, selfgen = key
+        stages = [s["stage"] for s in specs]
+        fractions = sorted({int(s.get("fraction", 100)) for s in stages})
+        used = list(dict.fromkeys(str(s.get("data")) for s in stages))
+        name = f"{STAGE_NAMES.get(stage_type, stage_type)} on {dataset_name(dataset, config)}"
+        if selfgen:
+            name += ", self-generated rejected answers"
+        if parent:
+            name += f", after {parent}"
+        parts = {r: recipe_parts(recipes.get(r, {}) or {}) for r in used}
+        common = [x for x in parts[used[0]] if all(x in parts[r] for r in used)]
+        text = (
+            f"{STAGE_NAMES.get(stage_type, str(stage_type))} of {parent or 'the base model'} on "
+            f"{'/'.join(map(str, fractions))} % of {dataset_name(dataset, config)}; "
+            + ("recipe " if len(used) == 1 else "recipes ")
+            + ", ".join(used)
+            + (f": {'; '.join(common)}" if common else (": all rows" if not any(parts.values()) else ""))
+        )
+        if len(used) > 1:
+            text += "".join(
+                f"; {r}: {'; '.join(x for x in parts[r] if x not in common)}"
+                for r in used
+                if any(x not in common for x in parts[r])
+            )
+        varied = {}
+        for s in stages:
+            for arg, value in sorted((s.get("args") or {}).items()):
+                varied.setdefault(arg, [])
+                if value not in varied[arg]:
+                    varied[arg].append(value)
+        if varied:
+            text += "; " + ", ".join(f"{arg} {'/'.join(map(str, vals))}" for arg, vals in varied.items())
+        families.append({"name": name, "text": text, "members": members})
+    settings = []
+    for exp in ids:
+        spec = experiments.get(exp, {}) or {}
+        stage = spec["stage"] if _is_trained(spec) else {}
+        settings.append(
+            {
+                "id": exp,
+                "parent": spec.get("parent") or ("base model" if stage else "--"),
+                "stage": stage.get("type", "--") if stage else "--",
+                "recipe": stage.get("data", "--") if stage else "--",
+                "fraction": str(stage.get("fraction", 100)) if stage else "--",
+                "args": ", ".join(f"{k} {_plain(v)}" for k, v in sorted((stage.get("args") or {}).items())) or "--",
+                "description": spec.get("description", ""),
+            }
+        )
+    stage_defaults = []
+    types = list(dict.fromkeys(s["stage"] for s in settings if s["stage"] != "--"))
+    for stage_type in types:
+        defaults = (config.get("training", {}).get("stages", {}) or {}).get(stage_type) or {}
+        if defaults:
+            shown = ", ".join(f"{k} {_plain(v)}" for k, v in defaults.items() if v is not None)
+            stage_defaults.append({"type": stage_type, "text": shown})
+    lora = config.get("training", {}).get("lora") or {}
+    assumptions: dict[str, list[str]] = {}
+    for exp in ids:
+        for text in (experiments.get(exp, {}) or {}).get("assumptions") or []:
+            assumptions.setdefault(str(text), [])
+            if exp not in assumptions[str(text)]:
+                assumptions[str(text)].append(exp)
+    return {
+        "families": families,
+        "settings": settings,
+        "stage_defaults": stage_defaults,
+        "lora": ", ".join(f"{k} {v}" for k, v in lora.items() if v is not None) if types else "",
+        "any_trained": bool(types),
+        "assumptions": [{"text": t, "experiments": e} for t, e in assumptions.items()],
+    }
 
 
 def fraction_of(experiment: str, config: dict[str, Any]) -> tuple[str, float] | None:
@@ -133,19 +360,36 @@ def compare_table(spec: dict[str, Any], scores: dict, published: dict) -> dict[s
                     "value": value,
                     "paper": paper,
                     "delta": delta,
-                    "ci95": (block or {}).get("ci95"),
+                    "ci95": _ci(block),
+                    "ci": _ci_text(metric, _ci(block)),
                     "standin": bool((block or {}).get("standin")),
                     "v": fmt(metric, value),
                     "p": fmt(metric, paper),
                     "d": fmt(metric, delta, signed=True),
                 }
             )
-        rows.append({"metric": metric, "label": METRICS[metric][1], "html_label": _html_label(metric), "cells": cells})
+        rows.append(
+            {
+                "metric": metric,
+                "label": METRICS[metric][1],
+                "html_label": _html_label(metric),
+                "cells": cells,
+                "has_ci": any(c["ci"] for c in cells),
+            }
+        )
+        for cell in cells:
+            cell["best_v"] = cell["best_p"] = False
         if len(columns) > 1:
             direction = HIGHER_IS_BETTER.get(metric, True)
             repr_vals = {c["column"]: c["value"] for c in cells if c["value"] is not None}
             paper_vals = {c["column"]: c["paper"] for c in cells if c["paper"] is not None}
             pick = max if direction is not False else min
+            if direction is not None:  # bold in the tables: best reproduced and best published value
+                for key, vals in (("best_v", repr_vals), ("best_p", paper_vals)):
+                    if len(vals) > 1:
+                        top = pick(vals.values())
+                        for cell in cells:
+                            cell[key] = cell["column"] in vals and vals[cell["column"]] == top
             if repr_vals and direction is not None:
                 best.append(
                     {
@@ -174,6 +418,23 @@ def compare_table(spec: dict[str, Any], scores: dict, published: dict) -> dict[s
     for entry in best:
         entry["same"] = entry["reproduced"] == entry["paper"]
     return {"rows": rows, "best": best, "agreement": agreement}
+
+
+def _ci(block: dict | None) -> tuple[float, float] | None:
+    """The 95 % CI of a score block when it has a well-formed one ([low, high], both numbers)."""
+    ci = (block or {}).get("ci95")
+    if isinstance(ci, list | tuple) and len(ci) == 2 and all(isinstance(x, int | float) for x in ci):
+        return float(ci[0]), float(ci[1])
+    return None
+
+
+def _ci_text(metric: str, ci: tuple[float, float] | None) -> str:
+    return f"[{fmt(metric, ci[0])}, {fmt(metric, ci[1])}]" if ci else ""
+
+
+def _plain_label(metric: str) -> str:
+    """A metric's label for figures (matplotlib mathtext renders the arrow)."""
+    return METRICS[metric][1] if metric in METRICS else metric
 
 
 def _html_label(metric: str) -> str:
@@ -283,78 +544,149 @@ def pooled_scores(tables: list[dict[str, Any]]) -> dict[str, dict[str, dict]]:
     return runs
 
 
-def make_figures(out_dir: Path, tables: list[dict[str, Any]], config: dict[str, Any]) -> list[dict[str, str]]:
-    """PNG figures; each skipped (with the reason) when the data it needs is absent."""
-    import matplotlib
+def _err(block: dict, value: float) -> list[float]:
+    """Error-bar half-lengths [below, above] of a value from its block's 95 % CI (0 without one)."""
+    ci = _ci(block)
+    return [max(0.0, value - ci[0]), max(0.0, ci[1] - value)] if ci else [0.0, 0.0]
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    figures: list[dict[str, str]] = []
-    runs = pooled_scores(tables)
-    published: dict[str, dict[str, float]] = {}
-    for t in tables:
-        for column in t["columns"]:
-            published.setdefault(column, {}).update(t["published"].get(column, {}))
+def _legend_outside(ax, **kwargs) -> None:
+    """A legend right of the axes, never over the data (savefig uses bbox_inches='tight')."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=7, frameon=False, **kwargs)
 
-    def save(fig, name: str, caption: str) -> None:
-        fig.tight_layout()
-        fig.savefig(out_dir / f"{name}.png", dpi=130, metadata={"Software": None})
-        plt.close(fig)
-        figures.append({"name": name, "file": f"figures/{name}.png", "caption": caption, "skipped": ""})
 
-    def skip(name: str, caption: str, why: str) -> None:
-        figures.append({"name": name, "file": "", "caption": caption, "skipped": why})
-
-    # 1. metric vs data fraction
-    caption = "LLM-as-a-Judge win share against training-data fraction (solid: reproduced, dashed: paper)."
+def figure_fraction(plt, runs: dict, published: dict, config: dict[str, Any]):
+    """Judge win share against data fraction, one line per family (reproduced with CIs, paper dashed)."""
     families: dict[str, list[tuple[float, str]]] = {}
     for experiment in runs:
         found = fraction_of(experiment, config)
         if found and "judge_winrate" in runs[experiment]:
             families.setdefault(found[0], []).append((found[1], experiment))
     families = {k: sorted(v) for k, v in families.items() if len(v) >= 2}
-    if families:
-        fig, ax = plt.subplots(figsize=(6, 3.6))
-        for i, (family, points) in enumerate(sorted(families.items())):
-            color = f"C{i}"
-            xs = [x for x, _ in points]
-            ax.plot(xs, [runs[e]["judge_winrate"]["value"] for _, e in points], "o-", color=color, label=family)
-            paper = [(x, published.get(e, {}).get("judge_winrate")) for x, e in points]
-            paper = [(x, y) for x, y in paper if y is not None]
-            if paper:
-                ax.plot(*zip(*paper, strict=True), "s--", color=color, alpha=0.6)
-        ax.set_xlabel("data fraction, %")
-        ax.set_ylabel("judge win share")
-        ax.legend(fontsize=8)
-        save(fig, "fraction", caption)
-    else:
-        skip("fraction", caption, "no family of runs that differ only in data fraction has two or more runs here")
+    if not families:
+        return None, "no family of runs that differ only in data fraction has two or more runs here"
+    from matplotlib.lines import Line2D
 
-    # 2. win share vs answer length
-    caption = "Judge win share against mean answer length (tokens), every run (filled: reproduced, hollow: paper)."
-    points = [
-        (e, m["answer_length"]["value"], m["judge_winrate"]["value"])
-        for e, m in runs.items()
-        if "answer_length" in m and "judge_winrate" in m
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    handles = []
+    for i, (family, points) in enumerate(sorted(families.items())):
+        color = f"C{i % 10}"
+        xs = [x for x, _ in points]
+        blocks = [runs[e]["judge_winrate"] for _, e in points]
+        ys = [b["value"] for b in blocks]
+        errors = list(zip(*(_err(b, y) for b, y in zip(blocks, ys, strict=True)), strict=True))
+        ax.errorbar(xs, ys, yerr=errors, fmt="o-", color=color, capsize=3, elinewidth=0.8)
+        paper = [(x, published.get(e, {}).get("judge_winrate")) for x, e in points]
+        paper = [(x, y) for x, y in paper if y is not None]
+        if paper:
+            ax.plot(*zip(*paper, strict=True), "s--", color=color, alpha=0.6)
+        handles.append(Line2D([], [], color=color, lw=6, label=textwrap.fill(family, 38)))
+    handles += [
+        Line2D([], [], color="black", marker="o", label="reproduced (95 % CI)"),
+        Line2D([], [], color="black", marker="s", ls="--", alpha=0.6, label="paper"),
     ]
-    if points:
-        fig, ax = plt.subplots(figsize=(6, 3.6))
-        for i, (e, x, y) in enumerate(points):
-            ax.scatter([x], [y], color=f"C{i % 10}", label=e)
-            ax.annotate(e, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
-            p = published.get(e, {})
-            if "answer_length" in p and "judge_winrate" in p:
-                ax.scatter([p["answer_length"]], [p["judge_winrate"]], facecolors="none", edgecolors=f"C{i % 10}")
-        ax.set_xlabel("mean answer length, tokens")
-        ax.set_ylabel("judge win share")
-        save(fig, "length_vs_winrate", caption)
-    else:
-        skip("length_vs_winrate", caption, "no run has both judge_winrate and answer_length")
+    ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=7, frameon=False
+    )
+    ax.set_xlabel("data fraction, %")
+    ax.set_ylabel("judge win share")
+    ax.grid(alpha=0.3)
+    return fig, ""
 
-    # 3. LIBRA accuracy vs context length
-    caption = "LIBRA ruBABILongQA accuracy (mean of QA1-5) against context length, per model."
+
+MARKERS = "osD^vP*X<>"
+
+
+def _style(i: int) -> tuple[str, str]:
+    """(colour, marker) of the i-th series: unique for up to 100 series (10 colours x 10 markers)."""
+    return f"C{i % 10}", MARKERS[(i // 10 + i) % len(MARKERS)]
+
+
+def _place_labels(ax, points: list[tuple[float, float]], labels: list[str]) -> None:
+    """Annotate each point with a short label, trying offsets until no two labels (nor a label and
+    another point's marker) overlap in display space; the first free offset wins."""
+    fig = ax.figure
+    fig.canvas.draw()
+    to_px = ax.transData.transform
+    scale = fig.dpi / 72.0
+    offsets = [(5, 4), (5, -11), (-5, 4), (-5, -11), (0, 10), (0, -16), (10, 12), (10, -20), (-10, 12), (-10, -20)]
+    markers = [to_px(p) for p in points]
+    placed: list[tuple[float, float, float, float]] = []
+    for (x, y), label, (px, py) in zip(points, labels, markers, strict=True):
+        width, height = 5.5 * len(label) * scale, 8.0 * scale
+        choice = offsets[0]
+        for dx, dy in offsets:
+            left = px + dx * scale - (width if dx < 0 else 0)
+            box = (left, py + dy * scale, left + width, py + dy * scale + height)
+            hits_label = any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed)
+            hits_marker = any(
+                box[0] - 3 < mx < box[2] + 3 and box[1] - 3 < my < box[3] + 3
+                for mx, my in markers
+                if (mx, my) != (px, py)
+            )
+            if not hits_label and not hits_marker:
+                choice = (dx, dy)
+                placed.append(box)
+                break
+        else:
+            left = px + choice[0] * scale
+            placed.append((left, py + choice[1] * scale, left + width, py + choice[1] * scale + height))
+        ax.annotate(
+            label,
+            (x, y),
+            xytext=choice,
+            textcoords="offset points",
+            fontsize=7,
+            ha="right" if choice[0] < 0 else "left",
+            va="bottom",
+        )
+
+
+def figure_length(plt, runs: dict, published: dict, config: dict[str, Any]):
+    """Judge win share against mean answer length: numbered runs (legend maps numbers to names), CIs
+    on both axes, the paper's value hollow where published."""
+    points = [
+        (e, m["answer_length"], m["judge_winrate"])
+        for e, m in runs.items()
+        if "answer_length" in m
+        and "judge_winrate" in m
+        and m["answer_length"].get("value") is not None
+        and m["judge_winrate"].get("value") is not None
+    ]
+    if not points:
+        return None, "no run has both judge_winrate and answer_length"
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    for i, (e, length, win) in enumerate(points):
+        color, marker = _style(i)
+        x, y = length["value"], win["value"]
+        ax.errorbar(
+            [x],
+            [y],
+            xerr=[[v] for v in _err(length, x)],
+            yerr=[[v] for v in _err(win, y)],
+            fmt=marker,
+            ms=5,
+            color=color,
+            capsize=2,
+            elinewidth=0.7,
+            alpha=0.9,
+            label=f"{i + 1}  {e}",
+        )
+        p = published.get(e, {})
+        if "answer_length" in p and "judge_winrate" in p:
+            ax.scatter(
+                [p["answer_length"]], [p["judge_winrate"]], marker=marker, s=30, facecolors="none", edgecolors=color
+            )
+    ax.set_xlabel("mean answer length, tokens")
+    ax.set_ylabel("judge win share")
+    ax.grid(alpha=0.3)
+    _legend_outside(ax, title="run", title_fontsize=7)
+    _place_labels(ax, [(le["value"], w["value"]) for _, le, w in points], [str(i + 1) for i in range(len(points))])
+    return fig, ""
+
+
+def figure_libra(plt, runs: dict, published: dict, config: dict[str, Any]):
+    """LIBRA ruBABILongQA accuracy (mean of QA1-5) against context length, one line per run."""
     curves = {}
     for experiment, metrics in runs.items():
         by_length: dict[float, list[float]] = {}
@@ -367,43 +699,105 @@ def make_figures(out_dir: Path, tables: list[dict[str, Any]], config: dict[str, 
                     by_length.setdefault(tokens, []).append(float(value))
         if by_length:
             curves[experiment] = sorted((k, sum(v) / len(v)) for k, v in by_length.items())
-    if curves:
-        fig, ax = plt.subplots(figsize=(6, 3.6))
-        for experiment, curve in curves.items():
-            ax.plot([x for x, _ in curve], [y for _, y in curve], "o-", label=experiment)
-        ax.set_xscale("log", base=2)
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel("context length, tokens")
-        ax.set_ylabel("accuracy (mean QA1-5)")
-        ax.legend(fontsize=8)
-        save(fig, "libra_length", caption)
-    else:
-        skip("libra_length", caption, "no score file reports LIBRA accuracy per context length")
+    if not curves:
+        return None, "no score file reports LIBRA accuracy per context length"
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    for i, (experiment, curve) in enumerate(curves.items()):
+        color, marker = _style(i)
+        ax.plot([x for x, _ in curve], [y for _, y in curve], marker=marker, color=color, label=experiment)
+    ax.set_xscale("log", base=2)
+    ticks = sorted({x for curve in curves.values() for x, _ in curve})
+    ax.set_xticks(ticks, [f"{x / 1024:g}k" if x >= 1024 else f"{x:g}" for x in ticks])
+    ax.minorticks_off()
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("context length, tokens")
+    ax.set_ylabel("accuracy (mean QA1-5)")
+    ax.grid(alpha=0.3)
+    _legend_outside(ax)
+    return fig, ""
 
-    # 4. paper vs reproduced
-    caption = "Reproduced against published value for every table cell (answer length excluded); the line is y = x."
-    pairs = [
-        (published[e][m], runs[e][m]["value"], m)
+
+def figure_paper_vs_reproduced(plt, runs: dict, published: dict, config: dict[str, Any]):
+    """Reproduced against published value of every cell (answer length excluded), CIs vertical."""
+    cells = [
+        (published[e][m], runs[e][m], m)
         for e in runs
         for m in runs[e]
         if m != "answer_length" and m in published.get(e, {}) and runs[e][m].get("value") is not None
     ]
-    if pairs:
-        fig, ax = plt.subplots(figsize=(4.6, 4.2))
-        metrics = sorted({m for _, _, m in pairs}, key=list(METRICS).index)
-        for i, metric in enumerate(metrics):
-            xs = [p for p, _, m in pairs if m == metric]
-            ys = [r for _, r, m in pairs if m == metric]
-            ax.scatter(xs, ys, s=18, color=f"C{i % 10}", label=metric)
-        ax.plot([0, 1], [0, 1], color="grey", lw=0.8)
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.set_xlabel("paper")
-        ax.set_ylabel("reproduced")
-        ax.legend(fontsize=6, ncol=2)
-        save(fig, "paper_vs_reproduced", caption)
-    else:
-        skip("paper_vs_reproduced", caption, "no cell has both a reproduced and a published value")
+    if not cells:
+        return None, "no cell has both a reproduced and a published value"
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    metrics = sorted({m for _, _, m in cells}, key=lambda m: list(METRICS).index(m) if m in METRICS else 99)
+    for i, metric in enumerate(metrics):
+        xs = [p for p, _, m in cells if m == metric]
+        blocks = [b for _, b, m in cells if m == metric]
+        ys = [b["value"] for b in blocks]
+        errors = list(zip(*(_err(b, y) for b, y in zip(blocks, ys, strict=True)), strict=True))
+        color, marker = _style(i)
+        label = _plain_label(metric)
+        ax.errorbar(
+            xs, ys, yerr=errors, fmt=marker, ms=4, capsize=2, elinewidth=0.6, alpha=0.8, color=color, label=label
+        )
+    ax.plot([0, 1], [0, 1], color="grey", lw=0.8)
+    ax.set_xlim(-0.03, 1.03)  # a little room: scores of exactly 0 or 1 (tiny scale) stay visible
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_aspect("equal")
+    ax.set_xlabel("paper")
+    ax.set_ylabel("reproduced")
+    ax.grid(alpha=0.3)
+    _legend_outside(ax)
+    return fig, ""
+
+
+FIGURES = [
+    (
+        "fraction",
+        figure_fraction,
+        "LLM-as-a-Judge win share against training-data fraction (solid with 95 % CI: reproduced, dashed: paper).",
+    ),
+    (
+        "length_vs_winrate",
+        figure_length,
+        "Judge win share against mean answer length (tokens), every run numbered as in the legend "
+        "(filled with 95 % CIs: reproduced, hollow: paper).",
+    ),
+    (
+        "libra_length",
+        figure_libra,
+        "LIBRA ruBABILongQA accuracy (mean of QA1-5) against context length, per model.",
+    ),
+    (
+        "paper_vs_reproduced",
+        figure_paper_vs_reproduced,
+        "Reproduced (with 95 % CI) against published value for every table cell (answer length excluded); "
+        "the line is y = x.",
+    ),
+]
+
+
+def make_figures(out_dir: Path, tables: list[dict[str, Any]], config: dict[str, Any]) -> list[dict[str, str]]:
+    """PNG figures (one function each, FIGURES); each skipped, with the reason, when its data is absent."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    runs = pooled_scores(tables)
+    published: dict[str, dict[str, float]] = {}
+    for t in tables:
+        for column in t["columns"]:
+            published.setdefault(column, {}).update(t["published"].get(column, {}))
+    figures = []
+    for name, draw, caption in FIGURES:
+        fig, why = draw(plt, runs, published, config)
+        if fig is None:
+            figures.append({"name": name, "file": "", "caption": caption, "skipped": why})
+            continue
+        fig.savefig(out_dir / f"{name}.png", dpi=130, bbox_inches="tight", metadata={"Software": None})
+        plt.close(fig)
+        figures.append({"name": name, "file": f"figures/{name}.png", "caption": caption, "skipped": ""})
     return figures
 
 
@@ -505,23 +899,23 @@ def build_context(config: dict[str, Any], tables: list[Path], published_path: Pa
                 "comparison": compare_table(spec, scores, published),
             }
         )
-    experiments = {}
-    for t in built:
-        for column in t["columns"]:
-            exp = config.get("experiments", {}).get(column, {})
-            chain, parent = [], exp.get("parent")
-            while parent is not None and parent not in chain:
-                chain.append(parent)
-                parent = config.get("experiments", {}).get(parent, {}).get("parent")
-            stages = {k: v for k, v in exp.items() if k not in ("description", "parent", "assumptions")}
-            experiments[column] = {
+    ids = list(dict.fromkeys(c for t in built for c in t["columns"]))
+    experiments = []
+    for column in ids:
+        exp = config.get("experiments", {}).get(column, {}) or {}
+        chain, parent = [], exp.get("parent")
+        while parent is not None and parent not in chain:
+            chain.append(parent)
+            parent = (config.get("experiments", {}).get(parent, {}) or {}).get("parent")
+        experiments.append(
+            {
                 "id": column,
                 "description": exp.get("description", ""),
                 "chain": " <- ".join([column, *chain, "base model"]),
-                "trained": bool(stages) or exp.get("parent") is not None,
-                "stages": json.dumps(stages, ensure_ascii=False, sort_keys=True) if stages else "",
-                "assumptions": exp.get("assumptions", []),
+                "trained": _is_trained(exp) or exp.get("parent") is not None,
+                "assumptions": exp.get("assumptions") or [],
             }
+        )
     benchmarks = []
     for bench, spec in config.get("benchmarks", {}).items():
         sources = [f"{k}: {_source_text(s)}" for k, s in raw_sources(spec)]
@@ -533,8 +927,9 @@ def build_context(config: dict[str, Any], tables: list[Path], published_path: Pa
                 "sources": sources[:4] + ([f"... {len(sources) - 4} more"] if len(sources) > 4 else []),
             }
         )
-    stats = [{**s, "rows": _stat_rows(s["stats"])} for s in data_stats(root)]
-    trained = [e for e in experiments.values() if e["trained"]]
+    stats = data_stats(root)
+    trained = [e for e in experiments if e["trained"]]
+    checks, check_files = pipeline_checks(config, pooled_scores(built), root)
     errata = _errata(published_all, [t["id"] for t in built])
     judge = config.get("judge", {})
     arena = config.get("benchmarks", {}).get("ru_arena_hard", {})
@@ -549,16 +944,25 @@ def build_context(config: dict[str, Any], tables: list[Path], published_path: Pa
         "references": sorted(arena.get("reference_answers", {})) + sorted(arena.get("generated_references", {})),
         "evaluation": config.get("evaluation", {}),
         "tables": built,
-        "experiments": list(experiments.values()),
+        "experiments": experiments,
+        "methods": methods(config, ids),
         "trained": trained,
         "benchmarks": benchmarks,
         "data_stats": stats,
+        "data_table": data_table(stats, config),
+        "checks": checks,
+        "pdf_note": "",
         "errata": errata,
         "published_notes": published_all.get("notes", []),
         "signals": run_signals(config, built),
         "conclusions": conclusions(built, config.get("scale", "?")),
+        "protocol": {
+            "upstream": protocol.UPSTREAM,
+            "metrics": [{"metric": m, "what": w, "source": src} for m, w, src in protocol.METRICS],
+            "deviations": protocol.deviations(config) if config.get("evaluation") else [],
+        },
         "sections": SECTIONS,
-        "_score_files": score_files,
+        "_score_files": score_files + check_files,
     }
 
 
@@ -587,7 +991,69 @@ def run_signals(config: dict[str, Any], tables: list[dict[str, Any]]) -> list[di
             changed = None if before is None or value is None else value - before
             row[metric + "_delta"] = fmt(metric, changed, signed=True)
         out.append(row)
-    return sorted(out, key=lambda r: r["experiment"])
+    order = {c: i for i, c in enumerate(dict.fromkeys(c for t in tables for c in t.get("columns", [])))}
+    return sorted(out, key=lambda r: (order.get(r["experiment"], len(order)), r["experiment"]))  # table order
+
+
+def _score_block(experiment: str, metric: str, runs: dict, root: Path, files: list[Path]) -> dict | None:
+    """A metric's score block: from the tables' score files, else results/scores/<experiment>/*.json."""
+    if metric in runs.get(experiment, {}):
+        return runs[experiment][metric]
+    for path in sorted((root / "results/scores" / experiment).glob("*.json")):
+        try:
+            doc = read_json(path)
+        except RualignError:
+            continue
+        block = doc.get("metrics", {}).get(metric) if isinstance(doc, dict) else None
+        if isinstance(block, dict) and isinstance(block.get("value"), int | float):
+            files.append(path)
+            return block
+    return None
+
+
+def pipeline_checks(config: dict[str, Any], runs: dict, root: Path) -> tuple[list[dict[str, str]], list[Path]]:
+    """Canary experiments (config `canary: {metric, expect: up|down|none, against: <experiment>}`): did
+    the metric move the expected way against the reference run? Malformed entries are shown, not fatal.
+    `up`/`down` pass on the sign of the difference (CI-separated or not is stated); `none` passes when
+    the two 95 % CIs overlap (or, without CIs, when the difference is within `tolerance`, default 0)."""
+    rows, files = [], []
+    for experiment, spec in sorted((config.get("experiments") or {}).items()):
+        canary = spec.get("canary") if isinstance(spec, dict) else None
+        if not canary:
+            continue
+        if not isinstance(canary, dict):
+            canary = {}
+        metric, expect, against = canary.get("metric"), str(canary.get("expect", "?")), canary.get("against")
+        row = {"experiment": experiment, "metric": str(metric or "--"), "expect": expect}
+        row["against"] = str(against or "--")
+        row.update(value="--", reference="--", delta="--", separated="")
+        if not metric or not against or expect not in ("up", "down", "none"):
+            rows.append({**row, "verdict": "malformed canary (needs metric, expect up|down|none, against)"})
+            continue
+        mine = _score_block(experiment, metric, runs, root, files)
+        theirs = _score_block(against, metric, runs, root, files)
+        if mine is None or theirs is None or mine.get("value") is None or theirs.get("value") is None:
+            missing = experiment if mine is None else against
+            rows.append({**row, "verdict": f"not scored ({missing} has no {metric})"})
+            continue
+        delta = mine["value"] - theirs["value"]
+        ci_a, ci_b = _ci(mine), _ci(theirs)
+        overlap = None if not (ci_a and ci_b) else ci_a[0] <= ci_b[1] and ci_b[0] <= ci_a[1]
+        if expect == "up":
+            ok = delta > 0
+        elif expect == "down":
+            ok = delta < 0
+        else:
+            ok = overlap if overlap is not None else abs(delta) <= float(canary.get("tolerance", 0) or 0)
+        row.update(
+            value=fmt(metric, mine["value"]),
+            reference=fmt(metric, theirs["value"]),
+            delta=fmt(metric, delta, signed=True),
+            separated="" if overlap is None else ("no" if overlap else "yes"),
+            verdict="pass" if ok else "FAIL",
+        )
+        rows.append(row)
+    return rows, files
 
 
 def _source_text(source: Any) -> str:
@@ -654,21 +1120,38 @@ def build_report(
         table_template = _jinja(latex=False).get_template("table.html.j2")
         for table in context["tables"]:
             (tab_dir / f"{table['id']}.html").write_text(table_template.render(table=table), encoding="utf-8")
+    engine = latex_engine(pdf)
+    build: dict[str, Any] = {"pdf": None, "engine": None, "reason": None}
+    if not engine:
+        build["reason"] = "report.pdf is false" if pdf in (False, "never") else "no pdflatex on PATH"
+        context["pdf_note"] = no_pdf_note(build["reason"])
     tex = _jinja(latex=True).get_template("report.tex.j2").render(**context)
     write_text_atomic(out_dir / "report.tex", tex)
     html = _jinja(latex=False).get_template("report.html.j2").render(**context)
     write_text_atomic(out_dir / "report.html", html)
-    engine = latex_engine(pdf)
-    build: dict[str, Any] = {"pdf": None, "engine": None, "reason": None}
     pdf_path = out_dir / "report.pdf"
     if engine:
         build.update(compile_pdf(out_dir / "report.tex", engine, pdf_path), pdf=str(pdf_path))
     else:
         pdf_path.unlink(missing_ok=True)
-        build["reason"] = "report.pdf is false" if pdf in (False, "never") else "no pdflatex on PATH"
         log.warning("no PDF: %s (report.tex and report.html are written)", build["reason"])
     write_json_atomic(out_dir / "report.provenance.json", prov.block(build=build))
     return build
+
+
+def no_pdf_note(reason: str) -> str:
+    """What the reader (top of report.html) and the Snakemake log are told when no PDF is compiled."""
+    if reason == "report.pdf is false":
+        return (
+            "No report.pdf: the config sets report.pdf: false, so only report.html and report.tex were written. "
+            "For the PDF set report.pdf: auto (needs a TeX engine: ./setup.sh --tex), then run "
+            "snakemake report --forcerun report."
+        )
+    return (
+        f"No report.pdf: {reason} (no TeX engine), so only report.html and report.tex were written. "
+        "For the PDF run ./setup.sh --tex (installs texlive with Cyrillic, about 2 min), then "
+        "snakemake report --forcerun report."
+    )
 
 
 # ---------------------------------------------------------------- CLI
@@ -699,4 +1182,6 @@ def run_cli(args) -> int:
         + (f", report.pdf ({build['compile_s']} s with {Path(build['engine']).name})" if build["pdf"] else "")
         + f" in {time.time() - started:.1f} s"
     )
+    if not build["pdf"]:
+        print("report: " + no_pdf_note(build["reason"]), flush=True)
     return 0

@@ -48,6 +48,9 @@ rule report:
     params:
         config=lambda w: RUALIGN.json(CFG),
         pdf=lambda w: str(CFG["report"]["pdf"]).lower(),
+    # Output goes to the log and to the terminal: Snakemake then shows what was written and, without a
+    # TeX engine, how to get report.pdf. pipefail keeps make_report's exit status through tee.
     shell:
+        "set -o pipefail; "
         "python scripts/make_report.py --tables {input.tables:q} --published {input.published:q} "
-        "--config {params.config:q} --pdf {params.pdf:q} --out results/report > {log:q} 2>&1"
+        "--config {params.config:q} --pdf {params.pdf:q} --out results/report 2>&1 | tee {log:q}"

@@ -11,6 +11,7 @@ Call with the current directory at `root` (paths in provenance are relative, as 
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 from rualign.evaluate import write_score
@@ -20,6 +21,7 @@ from rualign.tables import make_index, make_table
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS = ["judge_winrate", "answer_length", "rummlu", "babilong_qa1"]
+GM_RECIPE = {"dataset": "grandmaster_pro_max", "validation_share": 0.05}
 GM_HUB = {"hub": "Vikhrmodels/GrandMaster-PRO-MAX", "revision": "0" * 40, "split": "train"}
 
 
@@ -36,6 +38,56 @@ def _jsonl(path: str, rows: list[dict], prov: Provenance) -> str:
     write_jsonl_atomic(path, rows)
     write_json_atomic(sidecar(path), prov.block())
     return path
+
+
+def recipe_stats(name: str, recipe: dict, seed: int = 0) -> dict:
+    """A results/data/<recipe>/stats.json as rualign.sft_data.recipe_step writes it (normalise block,
+    filters in order with in/kept/dropped and their extras, split, tokens per training example)."""
+    rng = random.Random(f"{seed}:{name}")
+    read = rng.randint(900, 1200)
+    bad = {"type:messages": rng.randint(0, 3)} if rng.random() < 0.5 else {}
+    rows = read - sum(bad.values())
+    filters, current = [], rows
+
+    def step(label: str, keep: float, **extra) -> None:
+        nonlocal current
+        kept = int(current * keep)
+        filters.append({"filter": label, "in": current, "kept": kept, "dropped": current - kept, **extra})
+        current = kept
+
+    if recipe.get("meta_equals"):
+        step(f"meta {recipe['meta_equals']}", 0.71)
+    if recipe.get("min_opus_score") is not None:
+        step(f"opus_score >= {recipe['min_opus_score']}", 0.42)
+    if recipe.get("judge_scores") is not None:
+        step(f"judge score in {recipe['judge_scores']}", 0.55 if len(recipe["judge_scores"]) > 1 else 0.3)
+    if recipe.get("ood_share") is not None:
+        step(f"ood share {recipe['ood_share']}", 0.93, ood_kept=int(current * recipe["ood_share"]), ood_share=0.09)
+    if recipe.get("max_length_ratio") is not None:
+        step(
+            f"pair checks (max_length_ratio {recipe['max_length_ratio']})",
+            0.8,
+            dropped_by={"identical_answers": 2, "length_ratio": int(current * 0.2) - 2},
+        )
+    n_val = round(recipe.get("validation_share", 0.0) * current)
+    stats = {
+        "recipe": name,
+        "dataset": recipe.get("dataset", "?"),
+        "normalise": {"dataset": recipe.get("dataset", "?"), "rows_read": read, "bad_rows_dropped": bad, "rows": rows},
+        "rows_in": rows,
+        "filters": filters,
+        "train_rows": current - n_val,
+        "validation_rows": n_val,
+        "train_tokens_per_example": {
+            "mean": round(rng.uniform(150, 400), 1),
+            "p95": rng.randint(500, 900),
+            "max": 1400,
+        },
+        "train_tokens_total": (current - n_val) * 250,
+    }
+    if recipe.get("judge_scores") is not None:
+        stats["judge_score_histogram"] = {"1": 40, "2": 150, "3": 300, "4": 350, "5": 160}
+    return stats
 
 
 def build(root: Path, experiments=("baseline", "gm60", "gm100"), table: str = "table5") -> dict:
@@ -73,13 +125,7 @@ def build(root: Path, experiments=("baseline", "gm60", "gm100"), table: str = "t
                     seed=1,
                 ),
             )
-            stats = {
-                "rows_in": 100,
-                "dropped": {"empty": 2, "too_long": 3},
-                "kept": 95,
-                "tokens_per_example": {"mean": 210.5, "p95": 480},
-            }
-            write_json_atomic(f"{recipe}/stats.json", stats)
+            write_json_atomic(f"{recipe}/stats.json", recipe_stats(f"gm{int(fraction * 100)}", GM_RECIPE))
             adapter = _folder(
                 f"results/adapters/{exp}",
                 Provenance("train", inputs={"train": train, "base_model": base}, config={"lr": 1e-4}, seed=1),
@@ -163,3 +209,82 @@ def build(root: Path, experiments=("baseline", "gm60", "gm100"), table: str = "t
     }
     Path("config.json").write_text(json.dumps(config), encoding="utf-8")
     return {"table": table_path, "config": config, "published": published, **paths}
+
+
+BENCHMARK_METRICS = {  # benchmark -> the metrics its score file reports
+    "ru_arena_hard": ["judge_winrate", "answer_length"],
+    **{b: [b] for b in ["rummlu", "enmmlu", *(f"babilong_qa{i}" for i in range(1, 6))]},
+    **{b: [b] for b in ["ruqasper", "flores_en_ru", "flores_ru_en"]},
+}
+
+
+def build_full(root: Path, tables: list[str] | None = None, canaries: bool = False, seed: int = 0) -> dict:
+    """Every configured table of the real config.yaml (tiny scale, resolved) with synthetic scores near
+    the published ones (95 % CIs included), every trained recipe's stats.json, optionally canary
+    experiments; for rendering a report as a full build would. Call with the current directory at root."""
+    import yaml
+
+    from rualign import config as config_mod
+
+    config = config_mod.load(ROOT / "config.yaml")
+    tables = tables or list(config["tables"])
+    published = Path("paper/thesis_tables.yaml")
+    published.parent.mkdir(exist_ok=True)
+    published.write_text((ROOT / "paper/thesis_tables.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    thesis = yaml.safe_load(published.read_text(encoding="utf-8"))
+    paper_values: dict[str, dict[str, float]] = {}
+    for t in thesis["tables"].values():
+        for exp, values in t.get("columns", {}).items():
+            paper_values.setdefault(exp, dict(zip(thesis["metrics"], values, strict=True)))
+    if canaries:
+        config["experiments"]["canary-shuffled"] = {
+            "description": "gm100 data with shuffled answers (must not help)",
+            "parent": None,
+            "assumptions": [],
+            "stage": {"type": "sft", "data": "gm", "fraction": 100, "args": {}},
+            "canary": {"metric": "judge_winrate", "expect": "down", "against": "gm100"},
+        }
+        config["experiments"]["gm100"]["canary"] = {"metric": "judge_winrate", "expect": "up", "against": "baseline"}
+        config["experiments"]["gm80"]["canary"] = {"metric": "rummlu", "expect": "none", "against": "gm100"}
+        config["experiments"]["gm60"]["canary"] = {"metric": "judge_winrate", "expect": "sideways"}
+    rng = random.Random(seed)
+    score_files: dict[str, list[Path]] = {}
+    experiments = list(dict.fromkeys(c for t in tables for c in config["tables"][t]["columns"]))
+    if canaries:
+        experiments.append("canary-shuffled")
+    for exp in experiments:
+        paper = paper_values.get(exp, paper_values["baseline"])
+        score_files[exp] = []
+        for bench, metrics in BENCHMARK_METRICS.items():
+            blocks = {}
+            for metric in metrics:
+                if metric == "answer_length":
+                    value = paper[metric] * rng.uniform(0.15, 0.3)
+                    blocks[metric] = {"value": value, "n": 24, "ci95": [value * 0.8, value * 1.2]}
+                    continue
+                value = min(1.0, max(0.0, paper[metric] * rng.uniform(0.3, 1.1)))
+                if exp == "canary-shuffled" and metric == "judge_winrate":
+                    value = 0.01
+                half = rng.uniform(0.03, 0.15)
+                blocks[metric] = {"value": value, "n": 12, "ci95": [max(0.0, value - half), min(1.0, value + half)]}
+                if metric.startswith("babilong"):
+                    blocks[metric]["per_length"] = {"0.25k": min(1.0, value * 1.3), "0.5k": value * 0.7}
+            path = Path(f"results/scores/{exp}/{bench}.json")
+            write_score(path, exp, bench, [{"id": "x"}], blocks, Provenance("score"), standin=bench == "rummlu")
+            score_files[exp].append(path)
+    for name, recipe in config["data_recipes"].items():
+        write_json_atomic(f"results/data/{name}/stats.json", recipe_stats(name, recipe, seed))
+    table_paths = []
+    for table in tables:
+        spec = {
+            **config["tables"][table],
+            "metrics": thesis["metrics"],
+            "scale": "tiny",
+            "base_model": config["base_model"],
+            "judge": config["judge"]["model"],
+        }
+        out = Path(f"results/tables/{table}.tex")
+        make_table(table, spec, [f for c in spec["columns"] for f in score_files[c]], published, out)
+        table_paths.append(out)
+    make_index(table_paths, Path("results/tables/all"))
+    return {"config": config, "tables": table_paths, "published": published}
