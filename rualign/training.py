@@ -155,6 +155,17 @@ def check_args(stage: str, args: dict[str, Any]) -> None:
             )
 
 
+def checkpointing_field() -> str:
+    """The TrainingArguments field of gradient checkpointing: transformers renamed
+    gradient_checkpointing to activation_checkpointing after 5.19 (the pin vLLM 0.32.0 allows)."""
+    import dataclasses
+
+    from transformers import TrainingArguments
+
+    names = {f.name for f in dataclasses.fields(TrainingArguments)}
+    return "activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"
+
+
 def trainer_config(stage: str, args: dict[str, Any], output_dir: Path, seed: int, device: str):
     """The trl config object of a stage from our flat, validated args."""
     common = {k: args[k] for k in TRAINER_KEYS if args.get(k) is not None}
@@ -163,7 +174,7 @@ def trainer_config(stage: str, args: dict[str, Any], output_dir: Path, seed: int
         seed=seed,
         data_seed=seed,
         bf16=bool(args["bf16"]),
-        activation_checkpointing=bool(args["gradient_checkpointing"]),  # transformers 5 name
+        **{checkpointing_field(): bool(args["gradient_checkpointing"])},
         save_strategy="steps",
         save_steps=args["save_steps"],
         save_total_limit=2,
@@ -333,9 +344,11 @@ def train(
 
     from accelerate import PartialState
 
-    # Under `accelerate launch` every GPU runs this function: one process prepares the checkpoint
-    # folder and writes the outputs; all of them train and evaluate.
-    processes = PartialState()
+    # Under `accelerate launch` every process (one per GPU; on CPU, gloo) runs this function: the main
+    # one prepares the checkpoint folder and writes the outputs; all of them train and evaluate.
+    # cpu=True on CPU: with WORLD_SIZE > 1 accelerate then sets up MULTI_CPU over gloo (the trainer's
+    # use_cpu=True asks the same of this shared state).
+    processes = PartialState(cpu=device == "cpu")
     signature = run_signature(stage, args, lora, inputs, seed)
     with processes.main_process_first():
         resume = last_checkpoint(checkpoint_dir, signature) if processes.is_main_process else None
@@ -371,6 +384,14 @@ def train(
         "log_history": state.log_history,
     }
     summary["tokens_per_s"] = round(summary["tokens_seen"] / wall, 1) if wall > 0 else None
+    # Data parallel: every process takes per_device rows per micro-step; tokens_seen is summed over them.
+    targs = trainer.args
+    summary["world_size"] = processes.num_processes
+    summary["per_device_train_batch_size"] = targs.per_device_train_batch_size
+    summary["gradient_accumulation_steps"] = targs.gradient_accumulation_steps
+    summary["effective_batch"] = (
+        targs.per_device_train_batch_size * targs.gradient_accumulation_steps * processes.num_processes
+    )
     if val_data:
         summary["eval"] = trainer.evaluate()
     if not processes.is_main_process:

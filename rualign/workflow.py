@@ -220,10 +220,16 @@ class Workflow:
         return stage_lora(self.config, experiment)
 
     def train_launcher(self) -> list[str]:
-        """python, or accelerate launch with one process per GPU when training.runtime says so."""
+        """python, or accelerate launch with num_processes data-parallel processes when training.runtime
+        says so: one per GPU, or on CPU (compute.device: cpu) processes that share the job's threads
+        and talk over gloo. --multi_gpu selects accelerate's torchrun launcher either way (its --cpu
+        would start a single process); port 0 = a free port, so jobs on one node do not collide."""
         processes = self.config["training"]["runtime"]["num_processes"]
         if processes > 1:
-            return ["accelerate", "launch", "--num_processes", str(processes), "--multi_gpu"]
+            return [
+                *("accelerate", "launch", "--num_processes", str(processes), "--num_machines", "1", "--multi_gpu"),
+                *("--main_process_port", "0", "--dynamo_backend", "no"),
+            ]
         return ["python"]
 
     def reference_model_dir(self, reference: str) -> str:
