@@ -311,6 +311,44 @@ def _check_training(config: dict[str, Any]) -> list[str]:
             check_args(stage["type"], stage_args(config, name))
         except RualignError as err:
             problems.append(f"experiments.{name}.stage: {err}")
+    return problems or _selfgen_cycles(config)
+
+
+def _selfgen_cycles(config: dict[str, Any]) -> list[str]:
+    """A recipe whose rejected answers come from a model that (through its parents, or other self-generated
+    recipes) is trained on that recipe: Snakemake would only say CyclicGraphException."""
+    experiments, recipes = config["experiments"], config.get("data_recipes", {})
+
+    def needs(node: tuple[str, str]) -> list[tuple[str, str]]:
+        kind, name = node
+        if kind == "recipe":
+            generator = (recipes[name].get("rejected_generator") or {}).get("experiment")
+            return [("experiment", generator)] if generator in experiments else []
+        exp = experiments[name]
+        out = [("experiment", exp["parent"])] if exp.get("parent") in experiments else []
+        stage = exp.get("stage")
+        return out + ([("recipe", stage["data"])] if stage and stage.get("data") in recipes else [])
+
+    problems = []
+    for name, recipe in recipes.items():
+        if not recipe.get("rejected_generator"):
+            continue
+        path, stack, seen = None, [(("recipe", name), [name])], set()
+        while stack and path is None:
+            node, trail = stack.pop()
+            for nxt in needs(node):
+                if nxt == ("recipe", name):
+                    path = trail
+                    break
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, [*trail, nxt[1]]))
+        if path:
+            problems.append(
+                f"data_recipes.{name}.rejected_generator.experiment: '{recipe['rejected_generator']['experiment']}' "
+                f"is trained on '{name}' itself ({' -> '.join([*path, name])}): its rejected answers would need "
+                "the model they train"
+            )
     return problems
 
 

@@ -49,9 +49,9 @@ class Workflow:
         return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True)) or "(?!)"
 
     @classmethod
-    def other_than(cls, names) -> str:
-        """A file-name wildcard that matches anything but `names` (the wildcard is followed by a '.')."""
-        return f"(?!(?:{cls.alternatives(names)})[.])[^/.]+"
+    def other_than(cls, names, followed_by: str = ".") -> str:
+        """A wildcard that matches any name but `names`: a file name (followed by '.') or a folder ('/')."""
+        return f"(?!(?:{cls.alternatives(names)})[{re.escape(followed_by)}])[^/.]+"
 
     @property
     def generative_benchmarks(self) -> list[str]:
@@ -272,6 +272,19 @@ class Workflow:
         raise WorkflowError(
             f"unknown table '{wildcards.unknown}': config.yaml declares {', '.join(self.config['tables'])}"
         )
+
+    def unknown_name(self, wildcard: str, section: str):
+        """Input function of a catch-all rule for a result path whose `wildcard` names no entry of the
+        config's `section`: fail while planning with that name and the known ones, not 'No rule to produce'."""
+        from snakemake.exceptions import WorkflowError
+
+        def fail(wildcards) -> list[str]:
+            known = ", ".join(sorted(self.config[section]))
+            raise WorkflowError(
+                f"unknown {section[:-1]} '{wildcards[wildcard]}' in the target path: {section} are {known}"
+            )
+
+        return fail
 
     def table_spec(self, table: str) -> dict[str, Any]:
         spec = dict(self.config["tables"][table])

@@ -102,3 +102,37 @@ rule score_mmlu:
         "--items {input.benchmark_items:q} --model-dir {input.model:q} --spec {params.spec:q} "
         "--compute {params.compute:q} --evaluation {params.evaluation:q} --seed {params.seed:q} "
         "--out {output.score:q} --threads {threads} {params.trust:q} > {log:q} 2>&1"
+
+
+rule unknown_experiment:
+    # Catches results/scores/<name>/... for a name that is not an experiment of the config.
+    input:
+        RUALIGN.unknown_name("unknown", "experiments"),
+    output:
+        "results/scores/{unknown}/{anything}.json",
+    log:
+        "logs/score/unknown/{unknown}_{anything}.log",
+    wildcard_constraints:
+        unknown=RUALIGN.other_than(CFG["experiments"], followed_by="/"),
+    localrule: True
+    conda:
+        "../envs/rualign.yaml"
+    shell:
+        "echo unreachable > {log:q}"
+
+
+rule unknown_benchmark:
+    # Catches results/scores/<experiment>/<name>.json for a name that is not a benchmark.
+    input:
+        RUALIGN.unknown_name("unknown", "benchmarks"),
+    output:
+        "results/scores/{experiment}/{unknown}.json",
+    log:
+        "logs/score/{experiment}/unknown_{unknown}.log",
+    wildcard_constraints:
+        unknown=RUALIGN.other_than(CFG["benchmarks"]),
+    localrule: True
+    conda:
+        "../envs/rualign.yaml"
+    shell:
+        "echo unreachable > {log:q}"

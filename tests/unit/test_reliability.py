@@ -463,3 +463,20 @@ def test_case8_make_backend_checks_the_machine_before_loading(monkeypatch, tmp_p
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real(name, *a))
     with pytest.raises(RualignError, match=r"compute\.backend: vllm is not installed"):
         make_backend(tmp_path / "no-model", {"device": "cpu", "backend": "vllm", "dtype": "float32"})
+
+
+def test_case7_selfgen_recipe_whose_generator_trains_on_it_names_the_key(user_config):
+    """A self-generated recipe whose generator model is trained on it: a config error, not CyclicGraphException."""
+    from rualign import config as C
+
+    bad = copy.deepcopy(user_config)
+    bad["experiments"]["looped"] = {
+        "description": "SimPO on its own self-generated pairs",
+        "parent": "gm100",
+        "stage": {"type": "simpo", "data": "selfgen-t0.3-p0.9", "fraction": 100},
+    }
+    bad["data_recipes"]["selfgen-t0.3-p0.9"]["rejected_generator"]["experiment"] = "looped"
+    with pytest.raises(C.ConfigError, match=r"data_recipes\.selfgen-t0\.3-p0\.9\.rejected_generator\.experiment"):
+        C.resolve(bad)
+    with pytest.raises(C.ConfigError, match=r"selfgen-t0\.3-p0\.9 -> looped -> selfgen-t0\.3-p0\.9"):
+        C.resolve(bad)

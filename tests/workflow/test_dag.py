@@ -130,3 +130,20 @@ def test_paper_scale_training_requests_gpus_and_launches_through_accelerate():
     assert result.returncode == 0, result.stderr[-3000:]
     assert "accelerate launch --num_processes 8" in result.stdout
     assert "IlyaGusev" not in result.stdout  # gm100 needs only GrandMaster-PRO-MAX
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("results/scores/nope/rummlu.json", "unknown experiment 'nope' in the target path: experiments are baseline"),
+        (
+            "results/scores/baseline/nope.json",
+            "unknown benchmark 'nope' in the target path: benchmarks are babilong_qa1",
+        ),
+    ],
+)
+def test_unknown_experiment_or_benchmark_in_a_target_is_named(target, message):
+    """Issue 14: a typo in a target path names the unknown name and the known ones, not 'No rule to produce'."""
+    result = snakemake(ROOT, "-n", "--cores", "1", target)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
