@@ -109,6 +109,20 @@ def render_table(table: str, spec: dict[str, Any], scores: dict, published: dict
             + (", except " + "; ".join(f"\\texttt{{{latex_escape(d)}}}" for d in deviations) if deviations else "")
             + "."
         )
+    judge = {column: scores[column]["judge_winrate"] for column in columns if "judge_winrate" in scores[column]}
+    invalid = [
+        f"{latex_escape(c)} {b['invalid']}/{b['invalid'] + b['win'] + b['tie'] + b['loss']}"
+        for c, b in judge.items()
+        if b.get("invalid")
+    ]
+    if invalid:
+        notes.append("LLM-as-a-Judge: invalid judgments (neither label, or no verdict) in " + ", ".join(invalid) + ".")
+    degenerate = [latex_escape(c) for c, b in judge.items() if b.get("degenerate")]
+    if degenerate:
+        notes.append(
+            "LLM-as-a-Judge of " + ", ".join(degenerate) + ": the Bradley--Terry fit is degenerate (a reference "
+            "never beaten or never lost to); the value is the fit's limit, where llmtf\\_open would report 0.5."
+        )
     if spec.get("training_choices"):
         notes.append(
             "Training differs from the thesis's code on purpose: "

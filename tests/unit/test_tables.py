@@ -136,3 +136,15 @@ def test_footnote_names_training_choices_that_differ_from_the_thesis_code():
         }
     )
     assert training_choices(thesis, ["gm100-saiga60-rag55-ood5"]) == []
+
+
+def test_footnote_counts_invalid_judgments_and_flags_a_degenerate_fit(tmp_path, root):
+    metrics = {m: {"value": 0.5, "n": 10} for m in METRICS}
+    metrics["judge_winrate"] |= {"win": 10, "tie": 0, "loss": 4, "invalid": 2, "degenerate": True}
+    files = [_score(tmp_path / "s.json", "baseline", metrics)]
+    spec = {"caption": "c", "columns": ["baseline"], "metrics": list(METRICS), "scale": "tiny"}
+    out = tmp_path / "table4.tex"
+    make_table("table4", spec | {"base_model": "m", "judge": "j"}, files, root / "paper/thesis_tables.yaml", out)
+    tex = out.read_text(encoding="utf-8")
+    assert "invalid judgments (neither label, or no verdict) in baseline 2/16." in tex
+    assert "LLM-as-a-Judge of baseline: the Bradley--Terry fit is degenerate" in tex
