@@ -8,7 +8,7 @@ from typing import Any
 
 from rualign.config import load_schema
 
-UPSTREAM = "llmtf_open@97b3022 and the thesis's evaluation code (andrrrei/diploma)"
+UPSTREAM = "llmtf_open@97b3022 and the thesis's evaluation code, andrrrei/diploma"
 # What each thesis metric is, and where upstream defines it (the report's Protocol section).
 METRICS = (
     (
