@@ -3,6 +3,9 @@
 
 from rualign.workflow import Workflow, report_notice
 
+# A malformed config.yaml stops with file:line:column (Snakemake's loader names no line).
+Workflow.check_syntax("config.yaml")
+
 
 configfile: "config.yaml"
 

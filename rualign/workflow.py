@@ -43,6 +43,18 @@ class Workflow:
             raise SystemExit(1) from None
         return cls(resolved, basedir)
 
+    @staticmethod
+    def check_syntax(path: str | Path) -> None:
+        """Stop with file:line:column when a YAML file the Snakefile is about to load is malformed
+        (Snakemake's own loader says only 'Config file is not valid JSON or YAML')."""
+        if not Path(path).is_file():
+            return  # Snakemake names the missing file itself
+        try:
+            config_mod.read_yaml(path)
+        except config_mod.ConfigError as err:
+            print(f"error: {err}", file=sys.stderr)
+            raise SystemExit(1) from None
+
     # ------------------------------------------------------------ wildcards
     @staticmethod
     def alternatives(names) -> str:

@@ -199,6 +199,19 @@ def test_case7_malformed_yaml_names_file_and_line(tmp_path):
     assert str(err.value).startswith(f"{path}:3:") and "not valid YAML" in str(err.value), str(err.value)
 
 
+def test_case7_malformed_config_yaml_stops_the_dry_run_with_its_line(tmp_path):
+    """Case 7: the workflow's own config.yaml, malformed: file:line:column, not Snakemake's bare message."""
+    from tests.workflow_helpers import copy_workflow
+
+    workdir = copy_workflow(tmp_path / "rualign")
+    config = workdir / "config.yaml"
+    lines = config.read_text(encoding="utf-8").count("\n")
+    config.write_text(config.read_text(encoding="utf-8") + "seed: [1, 2\n", encoding="utf-8")
+    result = snakemake(workdir, "-n", "--cores", "1")
+    assert result.returncode != 0
+    assert f"error: config.yaml:{lines + 2}:1: not valid YAML" in result.stderr, result.stderr[-2000:]
+
+
 def test_case7_config_strings_are_coerced_through_the_schema(user_config):
     """Case 7: --config 'overrides={compute: {batch_size: 1}}' gives '1'; the schema's type makes it 1."""
     cfg = _resolve_with(user_config, {"compute": {"batch_size": "1"}, "report": {"pdf": "false"}})
