@@ -528,7 +528,7 @@ def conclusions(tables: list[dict[str, Any]], scale: str) -> list[str]:
     rho = spearman([x for x, _ in unique], [y for _, y in unique])
     if rho is not None:
         out.append(
-            f"Across {len(unique)} runs, judge win share and mean answer length have Spearman correlation "
+            f"Across {len(unique)} runs, judge score and mean answer length have Spearman correlation "
             f"{rho:+.2f} (the thesis notes that longer answers tend to win)."
         )
     return out
@@ -556,7 +556,7 @@ def _legend_outside(ax, **kwargs) -> None:
 
 
 def figure_fraction(plt, runs: dict, published: dict, config: dict[str, Any]):
-    """Judge win share against data fraction, one line per family (reproduced with CIs, paper dashed)."""
+    """Judge score against data fraction, one line per family (reproduced with CIs, paper dashed)."""
     families: dict[str, list[tuple[float, str]]] = {}
     for experiment in runs:
         found = fraction_of(experiment, config)
@@ -589,7 +589,7 @@ def figure_fraction(plt, runs: dict, published: dict, config: dict[str, Any]):
         handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=7, frameon=False
     )
     ax.set_xlabel("data fraction, %")
-    ax.set_ylabel("judge win share")
+    ax.set_ylabel("judge score")
     ax.grid(alpha=0.3)
     return fig, ""
 
@@ -643,7 +643,7 @@ def _place_labels(ax, points: list[tuple[float, float]], labels: list[str]) -> N
 
 
 def figure_length(plt, runs: dict, published: dict, config: dict[str, Any]):
-    """Judge win share against mean answer length: numbered runs (legend maps numbers to names), CIs
+    """Judge score against mean answer length: numbered runs (legend maps numbers to names), CIs
     on both axes, the paper's value hollow where published."""
     points = [
         (e, m["answer_length"], m["judge_winrate"])
@@ -678,7 +678,7 @@ def figure_length(plt, runs: dict, published: dict, config: dict[str, Any]):
                 [p["answer_length"]], [p["judge_winrate"]], marker=marker, s=30, facecolors="none", edgecolors=color
             )
     ax.set_xlabel("mean answer length, tokens")
-    ax.set_ylabel("judge win share")
+    ax.set_ylabel("judge score")
     ax.grid(alpha=0.3)
     _legend_outside(ax, title="run", title_fontsize=7)
     _place_labels(ax, [(le["value"], w["value"]) for _, le, w in points], [str(i + 1) for i in range(len(points))])
@@ -754,12 +754,12 @@ FIGURES = [
     (
         "fraction",
         figure_fraction,
-        "LLM-as-a-Judge win share against training-data fraction (solid with 95 % CI: reproduced, dashed: paper).",
+        "LLM-as-a-Judge score against training-data fraction (solid with 95 % CI: reproduced, dashed: paper).",
     ),
     (
         "length_vs_winrate",
         figure_length,
-        "Judge win share against mean answer length (tokens), every run numbered as in the legend "
+        "Judge score against mean answer length (tokens), every run numbered as in the legend "
         "(filled with 95 % CIs: reproduced, hollow: paper).",
     ),
     (
@@ -940,7 +940,12 @@ def build_context(config: dict[str, Any], tables: list[Path], published_path: Pa
         "seed": config.get("seed"),
         "base_model": config.get("base_model"),
         "base_model_spec": _source_text(config.get("models", {}).get(config.get("base_model"), {})),
-        "judge": f"{judge.get('model')} ({judge.get('backend')}, mode {judge.get('mode')})",
+        "judge": f"{judge.get('model')} ({judge.get('backend')}, "
+        + (
+            f"llmtf protocol, label probability {judge.get('label_probability', 'raw')})"
+            if judge.get("arena_protocol", "llmtf") == "llmtf"
+            else f"{judge.get('arena_protocol')} protocol, mode {judge.get('mode')})"
+        ),
         "references": sorted(arena.get("reference_answers", {})) + sorted(arena.get("generated_references", {})),
         "evaluation": config.get("evaluation", {}),
         "tables": built,
@@ -967,7 +972,7 @@ def build_context(config: dict[str, Any], tables: list[Path], published_path: Pa
 
 
 def run_signals(config: dict[str, Any], tables: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Judge win share and mean answer length of every trained run, each against the nearest evaluated
+    """Judge score and mean answer length of every trained run, each against the nearest evaluated
     ancestor (its parent chain, else the baseline): the thesis's key preference-optimisation signals."""
     runs = pooled_scores(tables)
     experiments = config.get("experiments", {})
