@@ -15,7 +15,7 @@ import pytest
 
 from rualign.io import read_json
 from rualign.workflow import Workflow
-from tests.unit.test_training import LORA, PAIRS, args_for, write_jsonl
+from tests.unit.test_training import LORA, args_for, training_files
 
 pytestmark = pytest.mark.multiprocess
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,24 +49,8 @@ def tensorboard_scalars(runs: Path) -> list[tuple[int, str]]:
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("mp_data")
-    sft = [
-        {"id": f"s:{i}", "messages": [{"role": "user", "content": q}, {"role": "assistant", "content": c}]}
-        for i, (q, c, _) in enumerate(PAIRS * 3)
-    ]
-    pref = [
-        {
-            "id": f"p:{i}",
-            "prompt": [{"role": "user", "content": q}],
-            "chosen": [{"role": "assistant", "content": c}],
-            "rejected": [{"role": "assistant", "content": r}],
-        }
-        for i, (q, c, r) in enumerate(PAIRS * 2)
-    ]
-    return {
-        "sft": (write_jsonl(folder / "sft.jsonl", sft), write_jsonl(folder / "sft_val.jsonl", sft[:2])),
-        "simpo": (write_jsonl(folder / "pref.jsonl", pref), write_jsonl(folder / "pref_val.jsonl", pref[:2])),
-    }
+    files = training_files(tmp_path_factory.mktemp("mp_data"))
+    return {"sft": files["sft"], "simpo": files["pref"]}
 
 
 def test_launcher_is_accelerate_only_above_one_process():

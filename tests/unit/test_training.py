@@ -64,9 +64,8 @@ def write_jsonl(path: Path, rows) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("train_data")
+def training_files(folder: Path) -> dict[str, tuple[Path, Path]]:
+    """(train, validation) JSONL files of SFT conversations and preference pairs, from PAIRS."""
     sft = [
         {"id": f"s:{i}", "messages": [{"role": "user", "content": q}, {"role": "assistant", "content": c}]}
         for i, (q, c, _) in enumerate(PAIRS * 3)
@@ -84,6 +83,11 @@ def data(tmp_path_factory):
         "sft": (write_jsonl(folder / "sft.jsonl", sft), write_jsonl(folder / "sft_val.jsonl", sft[:2])),
         "pref": (write_jsonl(folder / "pref.jsonl", pref), write_jsonl(folder / "pref_val.jsonl", pref[:2])),
     }
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return training_files(tmp_path_factory.mktemp("train_data"))
 
 
 def test_loss_mask_covers_assistant_turns_and_their_end_token(tiny_model_dir):
