@@ -89,15 +89,10 @@ def deviations(config: dict[str, Any]) -> list[str]:
     return out
 
 
-def training_choices(config: dict[str, Any], experiments: list[str]) -> list[str]:
-    """Training settings of these experiments (their whole chains) that differ from the thesis's code on
-    purpose (README: Experiments), each with the config key that selects the thesis's behaviour."""
-    chains = set()
-    for experiment in experiments:
-        while experiment and experiment not in chains:
-            chains.add(experiment)
-            experiment = config["experiments"][experiment]["parent"]
-    stages = [config["experiments"][e]["stage"] for e in chains if config["experiments"][e]["stage"]]
+def training_choices(config: dict[str, Any], trained: set[str]) -> list[str]:
+    """Training settings used by these experiments (a table's columns with their whole parent chains) that
+    differ from the thesis's code on purpose (README: Experiments), each with the key that restores it."""
+    stages = [config["experiments"][e]["stage"] for e in sorted(trained) if config["experiments"][e]["stage"]]
     if not stages:
         return []
     out = []

@@ -10,7 +10,7 @@ import re
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from rualign import config as config_mod
 from rualign import protocol
@@ -38,9 +38,7 @@ class Workflow:
             resolved = config_mod.resolve(config)
             config_mod.check_local_files(resolved, Path.cwd())  # rules read data paths relative to the workdir
         except config_mod.ConfigError as err:
-            # One readable message instead of a traceback through Snakemake's parser.
-            print(f"error: {err}", file=sys.stderr)
-            raise SystemExit(1) from None
+            _stop(err)
         return cls(resolved, basedir)
 
     @staticmethod
@@ -52,8 +50,7 @@ class Workflow:
         try:
             config_mod.read_yaml(path)
         except config_mod.ConfigError as err:
-            print(f"error: {err}", file=sys.stderr)
-            raise SystemExit(1) from None
+            _stop(err)
 
     # ------------------------------------------------------------ wildcards
     @staticmethod
@@ -306,15 +303,15 @@ class Workflow:
         spec["judge"] = self.config["judge"].get("model")
         spec["assumptions"] = {column: self.config["experiments"][column]["assumptions"] for column in spec["columns"]}
         spec["chains"] = {column: self.chain(column) for column in spec["columns"]}
+        lineage = {e for chain in spec["chains"].values() for e in chain}
         used = {
             self.recipe(self.config["experiments"][e]["stage"]["data"])["dataset"]
-            for c in spec["columns"]
-            for e in self.chain(c)
+            for e in lineage
             if self.config["experiments"][e]["stage"]
         }
         spec["training_standins"] = sorted(d for d in used if self.config["datasets"][d]["standin"])
         spec["protocol_deviations"] = protocol.deviations(self.config)
-        spec["training_choices"] = protocol.training_choices(self.config, spec["columns"])
+        spec["training_choices"] = protocol.training_choices(self.config, lineage)
         return spec
 
     def chain(self, experiment: str) -> list[str]:
@@ -351,6 +348,12 @@ def _grows_on_retry(first: int, growth: float):
         return round(first * growth ** (attempt - 1))
 
     return on_attempt
+
+
+def _stop(err: Exception) -> NoReturn:
+    """Stop planning with one readable line instead of a traceback through Snakemake's parser."""
+    print(f"error: {err}", file=sys.stderr)
+    raise SystemExit(1) from None
 
 
 def report_notice(root: str | Path = ".") -> str | None:

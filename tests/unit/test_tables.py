@@ -123,8 +123,9 @@ def test_footnote_names_training_choices_that_differ_from_the_thesis_code():
     from rualign.protocol import training_choices
 
     config = C.load()
-    assert training_choices(config, ["baseline"]) == []
-    choices = training_choices(config, ["gm100-saiga60-rag55-ood5"])  # its chain trains on Grounded-RAG
+    best_sft = {"gm100", "gm100-saiga60", "gm100-saiga60-rag55-ood5"}  # a column with its chain: Grounded-RAG last
+    assert training_choices(config, {"baseline"}) == []
+    choices = training_choices(config, best_sft)
     assert any("modules_to_save" in c for c in choices)
     assert any("datasets.grounded_rag_ru_v2.documents_mode = drop" in c for c in choices)
     thesis = C.load(
@@ -135,7 +136,7 @@ def test_footnote_names_training_choices_that_differ_from_the_thesis_code():
             }
         }
     )
-    assert training_choices(thesis, ["gm100-saiga60-rag55-ood5"]) == []
+    assert training_choices(thesis, best_sft) == []
 
 
 def test_footnote_counts_invalid_judgments_and_flags_a_degenerate_fit(tmp_path, root):
