@@ -20,9 +20,7 @@ shell.prefix(RUALIGN.shell_prefix(workflow.deployment_settings.deployment_method
 wildcard_constraints:
     experiment=RUALIGN.alternatives(CFG["experiments"]),
     benchmark=RUALIGN.alternatives(CFG["benchmarks"]),
-    generative=RUALIGN.alternatives(RUALIGN.generative_benchmarks),
     libra_or_flores=RUALIGN.alternatives(RUALIGN.text_scored_benchmarks),
-    mmlu=RUALIGN.alternatives(RUALIGN.mmlu_benchmarks),
     table=RUALIGN.alternatives(CFG["tables"]),
     model=RUALIGN.alternatives(CFG["models"]),
     reference=RUALIGN.alternatives(RUALIGN.generated_references),

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from rualign import config as config_mod
+from rualign.benchmarks import BENCHMARKS
 from rualign.io import RualignError
 
 ROOT = config_mod.ROOT
@@ -237,21 +238,32 @@ class Estimator:
             output = min(output, float(spec["max_new_tokens"]))
         return items, prompt, output
 
-    def _gpu_hours(self, kind: str, prompt_tokens: float, generated_tokens: float) -> float:
+    def _gpu_hours(self, kind: str, prompt_tokens: float, generated_tokens: float, startup: bool = True) -> float:
         rates = self.cost["throughput"][kind]
-        seconds = _v(rates.get("startup_s", 0)) + prompt_tokens / _v(rates["prefill"])
+        seconds = (_v(rates.get("startup_s", 0)) if startup else 0) + prompt_tokens / _v(rates["prefill"])
         seconds += generated_tokens / _v(rates["decode"]) if generated_tokens else 0
         return seconds / 3600 * _v(rates["gpus"])
 
-    def generate(self, benchmark: str, kind: str = "small") -> RuleCost:
+    def generate(self, benchmark: str, kind: str = "small", startup: bool = True) -> RuleCost:
         items, prompt, output = self.benchmark_size(benchmark)
         p, g = items * prompt, items * output
-        return RuleCost(1, 0, p, g, self._gpu_hours(kind, p, g))
+        return RuleCost(1, 0, p, g, self._gpu_hours(kind, p, g, startup))
 
-    def score_mmlu(self, benchmark: str) -> RuleCost:
+    def score_mmlu(self, benchmark: str, startup: bool = True) -> RuleCost:
         items, prompt, _ = self.benchmark_size(benchmark)
         p = items * prompt
-        return RuleCost(1, 0, p, 0, self._gpu_hours("mmlu", p, 0))
+        return RuleCost(1, 0, p, 0, self._gpu_hours("mmlu", p, 0, startup))
+
+    def evaluate_model(self) -> RuleCost:
+        """One model on every benchmark in one job: one start-up, then each benchmark's tokens."""
+        total = RuleCost(1, 0, 0, 0, self._gpu_hours("small", 0, 0))
+        parts = [self.generate(b, startup=False) for b in self.config["benchmarks"] if b not in MMLU_BENCHMARKS]
+        parts += [self.score_mmlu(b, startup=False) for b in self.config["benchmarks"] if b in MMLU_BENCHMARKS]
+        for part in parts:
+            total.prompt_tokens += part.prompt_tokens
+            total.generated_tokens += part.generated_tokens
+            total.gpu_hours += part.gpu_hours
+        return total
 
     def judge_arena(self) -> RuleCost:
         arena = self.config["benchmarks"]["ru_arena_hard"]
@@ -277,12 +289,10 @@ class Estimator:
             return self.judge_dataset(w["dataset"])
         if job.rule == "generate_rejected" and w.get("recipe"):
             return self.generate_rejected(w["recipe"])
-        if job.rule == "generate" and w.get("generative"):
-            return self.generate(w["generative"])
+        if job.rule == "evaluate_model":
+            return self.evaluate_model()
         if job.rule == "generate_reference":
             return self.generate("ru_arena_hard", "reference")
-        if job.rule == "score_mmlu" and w.get("mmlu"):
-            return self.score_mmlu(w["mmlu"])
         if job.rule == "judge_arena":
             return self.judge_arena()
         known = job.rule in KNOWN_CHEAP_RULES
@@ -302,6 +312,7 @@ class Estimator:
 
 
 # Rules with no GPU time and no tokens by design (CPU steps); anything else unknown is flagged.
+MMLU_BENCHMARKS = {b for b, bench in BENCHMARKS.items() if bench.kind == "mmlu"}
 KNOWN_CHEAP_RULES = {
     "base_model",
     "prepare_benchmark",

@@ -1,4 +1,9 @@
-"""Evaluation steps behind scripts/: prepare benchmark items, generate answers, score.
+"""Evaluation steps behind scripts/: prepare benchmark items, evaluate a model, score.
+
+`evaluate_model` is the workflow's evaluation step: one process per model answers every generative
+benchmark and scores both MMLUs, loading the model once (a model load and Python start-up cost
+more than a tiny benchmark's answers). `generate_answers` and `score_mmlu` are its per-benchmark
+parts, each resumable from its own cache, and also run alone (scripts/generate.py, scripts/score.py).
 
 Every step writes its outputs atomically with a provenance block (score JSON) or a
 provenance sidecar (`<output>.provenance.json`) for JSONL files.
@@ -6,7 +11,9 @@ provenance sidecar (`<output>.provenance.json`) for JSONL files.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +53,11 @@ def prepare_benchmark(
     log.info("%s: %d items -> %s", benchmark_id, len(items), out)
 
 
+def backend_loader(model_dir: Path, compute: dict, trust_remote_code: bool = False) -> Callable[[], Any]:
+    """The model's backend, loaded on the first call and kept: steps whose answers are all cached load none."""
+    return functools.cache(lambda: make_backend(model_dir, compute, trust_remote_code))
+
+
 def generation_cache(cache_dir: Path, model_dir: Path, params: dict[str, Any]) -> Path:
     """Resume cache keyed by the generation settings and the weights (name, size, mtime: cheap to read)."""
     weights = [(w.name, w.stat().st_size, w.stat().st_mtime_ns) for w in sorted(model_dir.glob("*.safetensors"))]
@@ -81,11 +93,13 @@ def generate_answers(
     out: Path,
     cache_dir: Path,
     trust_remote_code: bool = False,
+    backend: Callable[[], Any] | None = None,
 ) -> None:
     """Answer every item of a generative benchmark; resumes from the cache after an interruption.
 
     `spec` is the benchmark's generation spec (`Workflow.generation_spec`): max_new_tokens,
-    max_prompt_tokens, and the protocol keys system_turn, prompt_truncation, flores_prompt, sampling."""
+    max_prompt_tokens, and the protocol keys system_turn, prompt_truncation, flores_prompt, sampling.
+    `backend` (a `backend_loader`) shares one loaded model between benchmarks."""
     items = B.read_items(items_path)
     params = sampling_params(spec, seed)
     max_prompt = spec.get("max_prompt_tokens", 0)
@@ -101,14 +115,14 @@ def generate_answers(
     log.info("%s: %d items, %d cached, %d to generate", benchmark_id, len(items), len(items) - len(todo), len(todo))
     backend_name = "(cached)"
     if todo:
-        backend = make_backend(model_dir, compute, trust_remote_code)
-        backend_name = backend.name
+        model = (backend or backend_loader(model_dir, compute, trust_remote_code))()
+        backend_name = model.name
         system_turn = spec.get("system_turn", "none")
         prompts = []
         for item in todo:
             messages, prefix = B.split_assistant_prefix(B.messages_for(benchmark_id, item, spec))
-            prompts += render_chat(backend.tokenizer, [messages], assistant_prefix=prefix, system_turn=system_turn)
-        backend.generate(
+            prompts += render_chat(model.tokenizer, [messages], assistant_prefix=prefix, system_turn=system_turn)
+        model.generate(
             prompts,
             params,
             max_prompt_tokens=max_prompt,
@@ -215,12 +229,16 @@ def score_mmlu(
     seed: int,
     out: Path,
     trust_remote_code: bool = False,
+    cache_dir: Path | None = None,
+    backend: Callable[[], Any] | None = None,
 ) -> None:
     """Zero-shot MMLU: the likeliest option letter as the next token after the prompt.
 
     evaluation keys: mmlu_prompt (llmtf = the thesis's prompt with the "Ответ:"/"Answer:" assistant
     prefix and " A".." D" as candidates; rualign = ours), mmlu_aggregation (category_mean = the
     thesis's; accuracy), system_turn, prompt_truncation; spec: subject_categories for stand-in subjects.
+    With `cache_dir`, the candidates' log-probabilities are cached per item (resumable, and a rerun
+    with the same weights and prompts loads no model); `backend` as in `generate_answers`.
     """
     prov = Provenance(
         "score_mmlu",
@@ -229,27 +247,97 @@ def score_mmlu(
         seed=seed,
     )
     items = B.read_items(items_path)
-    backend = make_backend(model_dir, compute, trust_remote_code)
     prompt = evaluation.get("mmlu_prompt", "llmtf")
-    prompts = []
-    for item in items:
-        messages, prefix = B.mmlu_messages(item, spec["language"], prompt)
-        prompts += render_chat(
-            backend.tokenizer, [messages], assistant_prefix=prefix, system_turn=evaluation.get("system_turn", "none")
+    system_turn = evaluation.get("system_turn", "none")
+    truncation = evaluation.get("prompt_truncation", "left")
+    max_prompt = spec.get("max_prompt_tokens", 0)
+    key = {
+        "benchmark": benchmark_id,
+        "language": spec["language"],
+        "prompt": prompt,
+        "system_turn": system_turn,
+        "truncation": truncation,
+        "max_prompt_tokens": max_prompt,
+        "items": sha256_file(items_path),
+    }
+    cache = JsonlCache(generation_cache(cache_dir, model_dir, key)) if cache_dir else None
+    todo = [item for item in items if cache is None or item["id"] not in cache]
+    logprobs: dict[str, list[float]] = {}
+    if todo:
+        model = (backend or backend_loader(model_dir, compute, trust_remote_code))()
+        prompts = []
+        for item in todo:
+            messages, prefix = B.mmlu_messages(item, spec["language"], prompt)
+            prompts += render_chat(model.tokenizer, [messages], assistant_prefix=prefix, system_turn=system_turn)
+        scores = model.next_token_logprobs(
+            prompts, B.mmlu_candidates(prompt), max_prompt_tokens=max_prompt, truncation=truncation
         )
-    logprobs = backend.next_token_logprobs(
-        prompts,
-        B.mmlu_candidates(prompt),
-        max_prompt_tokens=spec.get("max_prompt_tokens", 0),
-        truncation=evaluation.get("prompt_truncation", "left"),
-    )
+        for item, row in zip(todo, scores, strict=True):
+            logprobs[item["id"]] = row
+            if cache is not None:
+                cache.add({"id": item["id"], "logprobs": row})
+    if cache is not None:
+        logprobs |= {item_id: row["logprobs"] for item_id, row in cache.rows.items() if item_id not in logprobs}
+    log.info("%s: %d items, %d cached", benchmark_id, len(items), len(items) - len(todo))
     per_item, metrics = B.score_mmlu(
         benchmark_id,
         items,
-        logprobs,
+        [logprobs[item["id"]] for item in items],
         evaluation["bootstrap_resamples"],
         seed,
         aggregation=evaluation.get("mmlu_aggregation", "category_mean"),
         subject_categories=spec.get("subject_categories") or {},
     )
     write_score(out, experiment, benchmark_id, per_item, metrics, prov, standin=spec.get("standin", False))
+
+
+def evaluate_model(
+    experiment: str,
+    model_dir: Path,
+    generation_specs: dict[str, dict],
+    mmlu_specs: dict[str, dict],
+    items_dir: Path,
+    answers_dir: Path,
+    scores_dir: Path,
+    compute: dict,
+    evaluation: dict,
+    seed: int,
+    cache_dir: Path,
+    trust_remote_code: bool = False,
+) -> None:
+    """Every benchmark of one model in one process, the model loaded once (or never, when all is cached).
+
+    Writes `answers_dir/<benchmark>.jsonl` for each generative benchmark of `generation_specs` (name ->
+    `Workflow.generation_spec`) and `scores_dir/<benchmark>.json` for each MMLU of `mmlu_specs` (name ->
+    benchmark config); items are read from `items_dir/<benchmark>.jsonl`. Each benchmark keeps its own
+    cache, seeds and batches, so its outputs are those of `generate_answers` / `score_mmlu` run alone.
+    """
+    backend = backend_loader(model_dir, compute, trust_remote_code)
+    for name, spec in generation_specs.items():
+        generate_answers(
+            name,
+            items_dir / f"{name}.jsonl",
+            model_dir,
+            spec,
+            compute,
+            seed,
+            answers_dir / f"{name}.jsonl",
+            cache_dir / "generate",
+            trust_remote_code,
+            backend=backend,
+        )
+    for name, spec in mmlu_specs.items():
+        score_mmlu(
+            experiment,
+            name,
+            items_dir / f"{name}.jsonl",
+            model_dir,
+            spec,
+            compute,
+            evaluation,
+            seed,
+            scores_dir / f"{name}.json",
+            trust_remote_code,
+            cache_dir=cache_dir / "mmlu",
+            backend=backend,
+        )

@@ -137,6 +137,15 @@ class Workflow:
             out["system_turn"] = evaluation["arena_system_turn"]
         return out
 
+    @property
+    def generation_specs(self) -> dict[str, dict[str, Any]]:
+        """Generative benchmark -> its generation spec: what evaluate_model needs to answer it."""
+        return {b: self.generation_spec(b) for b in self.generative_benchmarks}
+
+    @property
+    def mmlu_specs(self) -> dict[str, dict[str, Any]]:
+        return {b: self.config["benchmarks"][b] for b in self.mmlu_benchmarks}
+
     def model_spec(self, model: str) -> dict[str, Any]:
         return self.config["models"][model]
 

@@ -1,4 +1,5 @@
-# Scores: one JSON per (experiment, benchmark) with value, n, 95 % CI, per-item file, provenance.
+# Scores: one JSON per (experiment, benchmark) with value, n, 95 % CI, per-item file, provenance (MMLU's
+# come from evaluate_model, which holds the model).
 
 
 rule judge_arena:
@@ -74,34 +75,6 @@ rule score_text:
         "--benchmark {wildcards.libra_or_flores:q} --items {input.benchmark_items:q} "
         "--generations {input.answers:q} --spec {params.spec:q} "
         "--evaluation {params.evaluation:q} --seed {params.seed:q} --out {output.score:q} > {log:q} 2>&1"
-
-
-rule score_mmlu:
-    # Zero-shot multiple choice: next-token log-likelihood of the answer letters.
-    input:
-        benchmark_items="results/benchmarks/{mmlu}.jsonl",
-        model=lambda w: RUALIGN.model_dir(w.experiment),
-    output:
-        score="results/scores/{experiment}/{mmlu}.json",
-        per_item="results/scores/{experiment}/{mmlu}.items.jsonl",
-    log:
-        "logs/score/{experiment}/{mmlu}.log",
-    conda:
-        "../envs/rualign.yaml"
-    threads: 2
-    resources:
-        **RUALIGN.resources("generate"),
-    params:
-        spec=lambda w: RUALIGN.json(CFG["benchmarks"][w.mmlu]),
-        compute=RUALIGN.json(CFG["compute"]),
-        evaluation=RUALIGN.json(CFG["evaluation"]),
-        seed=CFG["seed"],
-        trust=RUALIGN.trust_flag,
-    shell:
-        "python scripts/score.py --experiment {wildcards.experiment:q} --benchmark {wildcards.mmlu:q} "
-        "--items {input.benchmark_items:q} --model-dir {input.model:q} --spec {params.spec:q} "
-        "--compute {params.compute:q} --evaluation {params.evaluation:q} --seed {params.seed:q} "
-        "--out {output.score:q} --threads {threads} {params.trust:q} > {log:q} 2>&1"
 
 
 rule unknown_experiment:

@@ -1,30 +1,54 @@
-# Answers of a model to a generative benchmark (batched; vLLM on GPU, transformers otherwise).
+# Model evaluation: answers to the generative benchmarks and the MMLU scores (vLLM on GPU, transformers
+# otherwise), and generated reference answers.
 
 
-rule generate:
+rule evaluate_model:
+    # One job per model: the model is loaded once for every benchmark (each keeps its own cache, seeds
+    # and batches, so its outputs are those of a job of its own).
     input:
-        benchmark_items="results/benchmarks/{generative}.jsonl",
+        benchmark_items=expand(
+            "results/benchmarks/{benchmark}.jsonl",
+            benchmark=RUALIGN.generative_benchmarks + RUALIGN.mmlu_benchmarks,
+        ),
         model=lambda w: RUALIGN.model_dir(w.experiment),
     output:
-        answers="results/generations/{experiment}/{generative}.jsonl",
-        provenance="results/generations/{experiment}/{generative}.provenance.json",
+        answers=expand(
+            "results/generations/{{experiment}}/{benchmark}.jsonl",
+            benchmark=RUALIGN.generative_benchmarks,
+        ),
+        answers_provenance=expand(
+            "results/generations/{{experiment}}/{benchmark}.provenance.json",
+            benchmark=RUALIGN.generative_benchmarks,
+        ),
+        mmlu_scores=expand(
+            "results/scores/{{experiment}}/{benchmark}.json",
+            benchmark=RUALIGN.mmlu_benchmarks,
+        ),
+        mmlu_items=expand(
+            "results/scores/{{experiment}}/{benchmark}.items.jsonl",
+            benchmark=RUALIGN.mmlu_benchmarks,
+        ),
     log:
-        "logs/generate/{experiment}/{generative}.log",
+        "logs/evaluate_model/{experiment}.log",
     conda:
         "../envs/rualign.yaml"
     threads: 2
     resources:
         **RUALIGN.resources("generate"),
     params:
-        spec=lambda w: RUALIGN.json(RUALIGN.generation_spec(w.generative)),
+        generation_specs=RUALIGN.json(RUALIGN.generation_specs),
+        mmlu_specs=RUALIGN.json(RUALIGN.mmlu_specs),
         compute=RUALIGN.json(CFG["compute"]),
+        evaluation=RUALIGN.json(CFG["evaluation"]),
         seed=CFG["seed"],
         trust=RUALIGN.trust_flag,
     shell:
-        "python scripts/generate.py --benchmark {wildcards.generative:q} --items {input.benchmark_items:q} "
-        "--model-dir {input.model:q} --spec {params.spec:q} --compute {params.compute:q} "
-        "--seed {params.seed:q} --out {output.answers:q} --cache-dir results/cache/generate "
-        "--threads {threads} {params.trust:q} > {log:q} 2>&1"
+        "python scripts/evaluate_model.py --experiment {wildcards.experiment:q} --model-dir {input.model:q} "
+        "--items-dir results/benchmarks --answers-dir results/generations/{wildcards.experiment:q} "
+        "--scores-dir results/scores/{wildcards.experiment:q} "
+        "--generation-specs {params.generation_specs:q} --mmlu-specs {params.mmlu_specs:q} "
+        "--compute {params.compute:q} --evaluation {params.evaluation:q} --seed {params.seed:q} "
+        "--cache-dir results/cache --threads {threads} {params.trust:q} > {log:q} 2>&1"
 
 
 rule generate_reference:

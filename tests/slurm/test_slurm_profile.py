@@ -2,9 +2,10 @@
 
 One run of `snakemake results/tables/table4.tex --profile profiles/slurm` (trimmed by
 tests/ci_config.yaml; GPU groups ask for a fake A100 through tests/slurm/gpu_resources.yaml).
-While it runs, the first running `generate` job is scancel'ed. Checks: the run completes; every
+While it runs, the first running `evaluate_model` job is scancel'ed. Checks: the run completes; every
 non-local rule went through sbatch and SLURM ran it; GPU rules carried the A100 request; the
-cancelled job was retried with more memory; the scores equal a local-profile run of the same config.
+cancelled job was retried with more memory; the scores equal a local-profile run of the same config
+(the CI's README step-2 build when RUALIGN_E2E_WORKDIR names it, else a run of its own).
 
 Skipped where no cluster answers; with RUALIGN_SLURM_TESTS=1 (set by .ci/run) a missing cluster fails.
 """
@@ -25,7 +26,7 @@ from tests.workflow_helpers import copy_workflow, snakemake
 
 pytestmark = pytest.mark.slurm
 
-GPU_RULES = {"generate", "generate_reference", "judge_arena", "score_mmlu"}
+GPU_RULES = {"evaluate_model", "generate_reference", "judge_arena"}
 SUBMITTED_RULES = GPU_RULES | {"base_model"}  # every other rule of table 4 is a local rule
 CONFIGS = ("tests/ci_config.yaml", "tests/slurm/gpu_resources.yaml")
 
@@ -63,15 +64,15 @@ def _squeue(run_id: str) -> list[tuple[str, str, str]]:
     return [tuple(line.split("|", 2)) for line in out.splitlines() if line.count("|") == 2]
 
 
-def _scancel_first_running_generate(proc: subprocess.Popen, log: Path, deadline: float) -> str | None:
-    """Wait for the run's first running `generate` job, let it work a few seconds, scancel it."""
+def _scancel_first_running_evaluation(proc: subprocess.Popen, log: Path, deadline: float) -> str | None:
+    """Wait for the run's first running `evaluate_model` job, let it work a few seconds, scancel it."""
     run_id = None
     while time.monotonic() < deadline and proc.poll() is None:
         if run_id is None:
             found = re.search(r"SLURM run ID: (\S+)", log.read_text(errors="replace"))
             run_id = found and found.group(1)
         for job_id, state, comment in _squeue(run_id) if run_id else []:
-            if state == "RUNNING" and comment.startswith("rule_generate_wildcards_"):
+            if state == "RUNNING" and comment.startswith("rule_evaluate_model_wildcards_"):
                 time.sleep(3)  # inside the job: past snakemake's start, into the model's work
                 subprocess.run(["scancel", job_id], check=True, timeout=30)
                 return job_id
@@ -100,7 +101,7 @@ def slurm_run(cluster, tmp_path_factory):
     with log.open("w") as out:
         proc = subprocess.Popen(args, cwd=workdir, stdout=out, stderr=subprocess.STDOUT, text=True, env=env)
         try:
-            cancelled = _scancel_first_running_generate(proc, log, deadline)
+            cancelled = _scancel_first_running_evaluation(proc, log, deadline)
             proc.wait(timeout=max(1.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             # The plugin ignores SIGTERM while it polls; SIGKILL it, then cancel what it left queued.
@@ -142,16 +143,20 @@ def test_every_cluster_rule_went_through_sbatch(slurm_run):
         expected = "CANCELLED" if slurm_id == slurm_run["cancelled"] else "COMPLETED"
         assert record["JobState"] == expected, (rule, slurm_id, record["JobState"])
         assert record["Comment"].startswith(f"rule_{rule}")
-    # generate: 9 benchmarks + the resubmission of the cancelled job
-    assert per_rule == {"base_model": 1, "generate": 10, "generate_reference": 1, "judge_arena": 1, "score_mmlu": 2}
+    # evaluate_model: the baseline's evaluation + the resubmission of the cancelled job
+    assert per_rule == {"base_model": 1, "evaluate_model": 2, "generate_reference": 1, "judge_arena": 1}
     for local in ("prepare_benchmark", "score_text", "score_arena", "table"):
         assert re.search(rf"^localrule {local}:", slurm_run["log"], re.MULTILINE), local
     # and the work itself ran inside those jobs: provenance records the SLURM job id it saw
     completed = {s for _, s, _ in slurm_run["submissions"] if s != slurm_run["cancelled"]}
-    generations = sorted((slurm_run["workdir"] / "results/generations/baseline").glob("*.provenance.json"))
+    baseline = slurm_run["workdir"] / "results"
+    generations = sorted((baseline / "generations/baseline").glob("*.provenance.json"))
     assert len(generations) == 9
     for path in generations:
         assert json.loads(path.read_text(encoding="utf-8"))["slurm_job_id"] in completed, path.name
+    for mmlu in ("rummlu", "enmmlu"):
+        score = json.loads((baseline / f"scores/baseline/{mmlu}.json").read_text(encoding="utf-8"))
+        assert score["provenance"]["slurm_job_id"] in completed, mmlu
 
 
 def test_gpu_rules_carried_the_a100_request(slurm_run):
@@ -166,7 +171,7 @@ def test_gpu_rules_carried_the_a100_request(slurm_run):
 
 def test_scancelled_job_was_retried_with_more_memory(slurm_run):
     cancelled = slurm_run["cancelled"]
-    assert cancelled, "no generate job was seen running, so none was cancelled"
+    assert cancelled, "no evaluate_model job was seen running, so none was cancelled"
     assert f"SLURM-job '{cancelled}' failed" in slurm_run["log"]
     job_of = {slurm_id: job for job, slurm_id, _ in slurm_run["submissions"]}
     resubmitted = [s for job, s, _ in slurm_run["submissions"] if job == job_of[cancelled] and s != cancelled]
@@ -179,7 +184,11 @@ def test_scancelled_job_was_retried_with_more_memory(slurm_run):
 
 @pytest.fixture(scope="module")
 def local_run(slurm_run, tmp_path_factory):
-    """The same trimmed config with the laptop profile; the converted model is reused, not rebuilt."""
+    """The same trimmed config with the laptop profile: the CI's README step-2 build of table 4 (same config,
+    RUALIGN_E2E_WORKDIR), else a run of its own that reuses the converted model."""
+    shared = os.environ.get("RUALIGN_E2E_WORKDIR")
+    if shared and (Path(shared) / "results/tables/table4.tex").is_file():
+        return Path(shared)
     workdir = copy_workflow(tmp_path_factory.mktemp("local") / "rualign")
     models = "results/base_models"
     shutil.copytree(slurm_run["workdir"] / models, workdir / models)

@@ -89,3 +89,22 @@ def test_generation_with_model_folder_without_weights(tmp_path):
     assert result.returncode == 2
     assert f"error: model folder {model} has no weights (*.safetensors)" in result.stderr
     assert not out.exists()
+
+
+def test_evaluation_with_model_folder_without_weights(tmp_path):
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    (tmp_path / "flores_en_ru.jsonl").write_text('{"id": "1", "source": "Hello", "reference": "Привет"}\n')
+    compute = {"backend": "transformers", "dtype": "float32", "device": "cpu", "batch_size": 1}
+    compute |= {"tensor_parallel_size": 1, "max_model_len": None}
+    result = run_script(
+        "evaluate_model.py",
+        *("--experiment", "baseline", "--model-dir", model, "--items-dir", tmp_path),
+        *("--answers-dir", tmp_path / "answers", "--scores-dir", tmp_path / "scores"),
+        *("--generation-specs", json.dumps({"flores_en_ru": {"max_new_tokens": 4}}), "--mmlu-specs", "{}"),
+        *("--compute", json.dumps(compute), "--evaluation", "{}", "--seed", 1, "--cache-dir", tmp_path / "cache"),
+    )
+    assert result.returncode == 2
+    assert f"error: model folder {model} has no weights (*.safetensors)" in result.stderr
+    assert not (tmp_path / "answers").exists() and not (tmp_path / "scores").exists()

@@ -3,7 +3,7 @@
 import pytest
 
 from rualign import config as config_mod
-from rualign.estimate import Estimator, Job, assumptions, load_cost_model, parse_dry_run, target_path
+from rualign.estimate import Estimator, assumptions, load_cost_model, parse_dry_run, target_path
 from rualign.io import RualignError
 
 DRY_RUN = """\
@@ -12,8 +12,8 @@ Job stats:
 job             count
 ------------  -------
 train               2
-generate            2
-total               4
+evaluate_model      1
+total               3
 
 [Mon Nov 23 08:46:54 2026]
 rule train:
@@ -30,14 +30,8 @@ rule train:
 rule train:
     wildcards: experiment=my-new-run
 
-rule generate:
-    wildcards: experiment=gm60, generative=ru_arena_hard
-
-rule generate:
-    wildcards: experiment=gm60, generative=babilong_qa1
-
-rule score_mmlu:
-    wildcards: experiment=gm60, mmlu=rummlu
+rule evaluate_model:
+    wildcards: experiment=gm60
 
 rule judge_arena:
     wildcards: experiment=gm60
@@ -68,13 +62,13 @@ def test_parse_jobs_with_wildcards():
     jobs = parse_dry_run(DRY_RUN)
     assert [j.rule for j in jobs].count("train") == 3
     assert jobs[0].wildcards == {"experiment": "gm60"}
-    assert jobs[3].wildcards == {"experiment": "gm60", "generative": "ru_arena_hard"}
-    assert jobs[7].rule == "table"
+    assert jobs[3].rule == "evaluate_model" and jobs[3].wildcards == {"experiment": "gm60"}
+    assert jobs[5].rule == "table"
 
 
 def test_job_stats_fallback_when_no_job_blocks():
     jobs = parse_dry_run(DRY_RUN.split("[Mon")[0])
-    assert [j.rule for j in jobs] == ["train", "train", "generate", "generate"]
+    assert [j.rule for j in jobs] == ["train", "train", "evaluate_model"]
 
 
 def test_tokens_and_hours_follow_the_cost_model(estimator):
@@ -107,14 +101,24 @@ def test_tokens_and_hours_follow_the_cost_model(estimator):
     arena = cost["benchmarks"]["ru_arena_hard"]
     babi = cost["benchmarks"]["babilong"]
     lengths = estimator.config["benchmarks"]["babilong_qa1"]["lengths"]
-    assert per_rule["generate"].generated_tokens == pytest.approx(
+    evaluated = per_rule["evaluate_model"]  # every benchmark of one model in one job
+    assert evaluated.generated_tokens > (
         arena["items"]["value"] * arena["output"]["value"]
-        + babi["items"]["value"] * len(lengths) * babi["output"]["value"]
+        + 5 * babi["items"]["value"] * len(lengths) * babi["output"]["value"]
     )
-    assert per_rule["generate"].prompt_tokens > babi["items"]["value"] * 4 * 4096  # long contexts
+    assert evaluated.prompt_tokens > 5 * babi["items"]["value"] * 4 * 4096  # long contexts
+    generative = [b for b in config["benchmarks"] if not b.endswith("mmlu")]
+    parts = [estimator.generate(b) for b in generative] + [estimator.score_mmlu(b) for b in ("rummlu", "enmmlu")]
+    assert evaluated.generated_tokens == pytest.approx(sum(p.generated_tokens for p in parts))
+    assert evaluated.prompt_tokens == pytest.approx(sum(p.prompt_tokens for p in parts))
+    startups = cost["throughput"]
+    one_model_load = (
+        len(generative) * startups["small"]["startup_s"]["value"] + 2 * startups["mmlu"]["startup_s"]["value"]
+    )
+    one_model_load -= startups["small"]["startup_s"]["value"]  # 11 jobs' start-ups become one
+    assert evaluated.gpu_hours == pytest.approx(sum(p.gpu_hours for p in parts) - one_model_load / 3600)
     games = arena["items"]["value"] * 4 * 2  # 4 references, both orders
     assert per_rule["judge_arena"].generated_tokens == pytest.approx(games * 1)  # llmtf protocol: one token a game
-    assert per_rule["score_mmlu"].generated_tokens == 0 and per_rule["score_mmlu"].prompt_tokens > 0
     assert per_rule["table"].known and per_rule["prepare_recipe"].known and per_rule["table"].gpu_hours == 0
     unknown = per_rule["distill_rewards"]
     assert unknown.jobs == 1 and not unknown.known and unknown.gpu_hours == 0
@@ -123,7 +127,7 @@ def test_tokens_and_hours_follow_the_cost_model(estimator):
 def test_config_limits_cap_the_benchmark_size():
     config = config_mod.load(extra={"scale": "paper", "overrides": {"benchmarks": {"ru_arena_hard": {"limit": 50}}}})
     estimator = Estimator(config, load_cost_model())
-    cost = estimator.job_cost(Job("generate", {"experiment": "baseline", "generative": "ru_arena_hard"}))
+    cost = estimator.generate("ru_arena_hard")
     assert cost.generated_tokens == pytest.approx(50 * estimator.cost["benchmarks"]["ru_arena_hard"]["output"]["value"])
 
 

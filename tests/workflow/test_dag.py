@@ -18,9 +18,8 @@ def test_table4_plans_the_whole_suite_for_baseline():
     result = snakemake(ROOT, "-n", "--cores", "1", "results/tables/table4.tex", "--forceall")
     assert result.returncode == 0, result.stderr
     jobs = planned_jobs(result.stdout)
-    assert jobs["generate"] == 9  # arena + 5 bAbI + qasper + 2 FLORES
+    assert jobs["evaluate_model"] == 1  # arena + 5 bAbI + qasper + 2 FLORES answers and both MMLUs, one model load
     assert jobs["score_text"] == 8
-    assert jobs["score_mmlu"] == 2
     assert jobs["judge_arena"] == 1 and jobs["score_arena"] == 1
     assert jobs["generate_reference"] == 1
     assert jobs["prepare_benchmark"] == 11
@@ -49,7 +48,7 @@ def test_paper_scale_plans_the_same_dag(scale):
     )
     assert result.returncode == 0, result.stderr
     jobs = planned_jobs(result.stdout)
-    assert jobs["generate"] == 9 and jobs["judge_arena"] == 1
+    assert jobs["evaluate_model"] == 1 and jobs["judge_arena"] == 1
     assert jobs["base_model"] == 2  # 3B evaluated, 72B judge (the references are llmtf_open's files)
     assert "generate_reference" not in jobs
 
@@ -86,7 +85,7 @@ def dry_run(target: str, *extra: str) -> dict[str, set[str]]:
 def test_a_table_trains_and_evaluates_exactly_its_experiments(table, trained, evaluated):
     jobs = dry_run(f"results/tables/{table}.tex")
     assert jobs["train"] == trained and jobs["merge_adapter"] == trained
-    assert jobs["generate"] == evaluated and jobs["score_mmlu"] == evaluated and jobs["judge_arena"] == evaluated
+    assert jobs["evaluate_model"] == evaluated and jobs["judge_arena"] == evaluated
 
 
 BEST_SFT_CHAIN = {"gm100", "gm100-saiga60", "gm100-saiga60-rag55-ood5"}
@@ -110,7 +109,7 @@ BEST_SFT_CHAIN = {"gm100", "gm100-saiga60", "gm100-saiga60-rag55-ood5"}
 def test_preference_tables_train_exactly_their_chain(table, trained, evaluated):
     jobs = dry_run(f"results/tables/{table}.tex")
     assert jobs["train"] == trained and jobs["merge_adapter"] == trained
-    for rule in ("generate", "score_mmlu", "score_text", "judge_arena", "score_arena"):
+    for rule in ("evaluate_model", "score_text", "judge_arena", "score_arena"):
         assert jobs[rule] == evaluated, rule
 
 

@@ -19,10 +19,10 @@ def test_table4_at_paper_scale():
     doc = json.loads(result.stdout)
     rules = doc["rules"]
     assert doc["scale"] == "paper"
-    assert rules["generate"]["jobs"] == 9 and rules["judge_arena"]["jobs"] == 1
+    assert rules["evaluate_model"]["jobs"] == 1 and rules["judge_arena"]["jobs"] == 1
     # the 3B model and the 72B judge; Qwen2.5-32B's reference answers are llmtf_open's published file
     assert rules["base_model"]["jobs"] == 2 and "generate_reference" not in rules
-    assert rules["generate"]["generated_tokens"] > 0 and rules["judge_arena"]["a100_hours"] > 0
+    assert rules["evaluate_model"]["generated_tokens"] > 0 and rules["judge_arena"]["a100_hours"] > 0
     assert doc["total"]["train_tokens"] == 0  # table 4 trains nothing
     assert doc["total"]["a100_hours"] > 1
 

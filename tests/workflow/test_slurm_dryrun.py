@@ -13,8 +13,7 @@ slurm_plugin = pytest.importorskip(
 )
 
 GPU_RULES = {  # generate_reference is not planned at paper scale: llmtf_open publishes all four references
-    "generate",
-    "score_mmlu",
+    "evaluate_model",
     "judge_arena",
     "judge_dataset",
     "generate_rejected",
