@@ -135,11 +135,26 @@ class TransformersBackend:
         encoded = self.tokenizer(list(prompts), add_special_tokens=False)["input_ids"]
         return [truncate_prompt(ids, max_prompt_tokens, truncation) for ids in encoded]
 
-    def _batches(self, encoded: list[list[int]], desc: str):
-        """Yield (indices, padded batch) in order of length, for little padding."""
+    # A forward pass reads every weight once, so on a CPU one more batch (a decode step, or a scoring pass)
+    # costs about as much as this many more prompt tokens in a batch: SmolLM2-135M fp32 on 2 cores
+    # decodes a step of up to 8 rows in ~85 ms and prefills ~480 prompt tokens/s (benchmarks/).
+    forward_pass_tokens = 40
+
+    def _batches(self, encoded: list[list[int]], desc: str, new_tokens: int = 1):
+        """Yield (indices, left-padded batch) in order of length. A batch closes at batch_size prompts, or
+        earlier where padding it to the next prompt would cost more pad tokens (which a CPU computes like
+        real ones) than one more batch's `new_tokens` forward passes: long prompts of mixed lengths (LIBRA)
+        go in batches of like length, short ones with long answers stay together."""
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
-        for start in tqdm(range(0, len(order), self.batch_size), desc=desc, unit="batch"):
-            idx = order[start : start + self.batch_size]
+        groups: list[list[int]] = []
+        for i in order:
+            group = groups[-1] if groups else []
+            padding = sum(len(encoded[i]) - len(encoded[j]) for j in group)
+            if not group or len(group) == self.batch_size or padding > new_tokens * self.forward_pass_tokens:
+                groups.append([i])
+            else:
+                group.append(i)
+        for idx in tqdm(groups, desc=desc, unit="batch"):
             batch = self.tokenizer.pad({"input_ids": [encoded[i] for i in idx]}, return_tensors="pt")
             yield idx, {k: v.to(self.device) for k, v in batch.items()}
 
@@ -158,7 +173,7 @@ class TransformersBackend:
         encoded = self._encode(prompts, max_prompt_tokens, truncation)
         eos = self.model.generation_config.eos_token_id
         eos_ids = set([eos] if isinstance(eos, int) else (eos or []))
-        for batch_no, (idx, batch) in enumerate(self._batches(encoded, "generate")):
+        for batch_no, (idx, batch) in enumerate(self._batches(encoded, "generate", params.max_new_tokens)):
             sample = params.temperature > 0
             torch.manual_seed(params.seed + batch_no)
             with torch.no_grad():

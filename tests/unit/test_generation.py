@@ -87,3 +87,17 @@ def test_render_chat_drops_the_default_system_turn_and_appends_the_prefix(backen
     assert system.startswith("<|im_start|>system\nS<|im_end|>")
     with pytest.raises(RualignError, match="system_turn"):
         render_chat(tok, [user], system_turn="default")
+
+
+def test_long_prompts_of_unlike_length_are_batched_apart_short_ones_together(backend, monkeypatch):
+    monkeypatch.setattr(backend, "batch_size", 8)
+
+    def groups(lengths, new_tokens):
+        encoded = [[1] * n for n in lengths]
+        return [sorted(idx) for idx, _ in backend._batches(encoded, "test", new_tokens)]
+
+    # LIBRA-like: padding 1357 -> 2012 would cost 1310 pad tokens, more than 16 decode passes
+    assert groups([2012, 1357, 2012, 1357], 16) == [[1, 3], [0, 2]]
+    # FLORES-like: 427 pad tokens cost less than a second batch's 48 decode passes
+    assert groups([118, 241, 180, 322], 48) == [[0, 1, 2, 3]]
+    assert groups([5] * 10, 1) == [list(range(8)), [8, 9]]  # batch_size still caps a batch
