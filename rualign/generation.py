@@ -217,13 +217,59 @@ class TransformersBackend:
             raise RualignError(f"candidates {list(candidates)} share a first token: cannot score them apart")
         results: list[list[float] | None] = [None] * len(prompts)
         encoded = self._encode(prompts, max_prompt_tokens, truncation)
-        for idx, batch in self._batches(encoded, "score"):
-            with torch.no_grad():
-                logits = self.model(**batch).logits[:, -1, :].float()  # left padding: last = next token
-            logprobs = torch.log_softmax(logits, dim=-1)[:, cand_ids]
-            for row, i in enumerate(idx):
-                results[i] = logprobs[row].tolist()
+        shared = self._shared_prefix(encoded)
+        if shared:
+            batches = self._prefix_cached_batches(encoded, shared)
+        else:
+            batches = (
+                (idx, self.model(**batch, logits_to_keep=1).logits[:, -1, :])
+                for idx, batch in self._batches(encoded, "score")
+            )  # left padding: the last position predicts the next token
+        with torch.no_grad():
+            for idx, logits in batches:
+                logprobs = torch.log_softmax(logits.float(), dim=-1)[:, cand_ids]
+                for row, i in enumerate(idx):
+                    results[i] = logprobs[row].tolist()
         return results  # type: ignore[return-value]
+
+    def _shared_prefix(self, encoded: list[list[int]]) -> int:
+        """Length of the token prefix all prompts share (the judge's instructions), when computing it once
+        saves more than the extra forward pass costs; else 0. Every prompt keeps one token of its own."""
+        if len(encoded) < 2:
+            return 0
+        shared = min(len(ids) for ids in encoded) - 1
+        first = encoded[0]
+        for ids in encoded[1:]:
+            shared = next((k for k in range(shared) if ids[k] != first[k]), shared)
+        return shared if shared * (len(encoded) - 1) > self.forward_pass_tokens else 0
+
+    def _prefix_cached_batches(self, encoded: list[list[int]], shared: int):
+        """Yield (indices, next-token logits) with the shared prefix run once: its key/value cache is copied
+        into each batch, whose rest is right-padded, so each row's next token is read at its own last
+        position (positions continue from the prefix for every row)."""
+        import copy
+
+        torch = self.torch
+        prefix = torch.tensor([encoded[0][:shared]], device=self.device)
+        with torch.no_grad():
+            prefix_cache = self.model(input_ids=prefix, use_cache=True).past_key_values
+        rests = [ids[shared:] for ids in encoded]
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        for idx, _ in self._batches(rests, "score (shared prefix)"):
+            width = max(len(rests[i]) for i in idx)
+            input_ids = torch.tensor([rests[i] + [pad] * (width - len(rests[i])) for i in idx], device=self.device)
+            mask = torch.tensor([[1] * (shared + len(rests[i])) + [0] * (width - len(rests[i])) for i in idx])
+            last = torch.tensor([len(rests[i]) - 1 for i in idx])
+            keep = torch.unique(last)
+            cache = copy.deepcopy(prefix_cache)
+            cache.batch_repeat_interleave(len(idx))
+            logits = self.model(
+                input_ids=input_ids,
+                attention_mask=mask.to(self.device),
+                past_key_values=cache,
+                logits_to_keep=keep.to(self.device),
+            ).logits
+            yield idx, logits[torch.arange(len(idx)), torch.searchsorted(keep, last)]
 
 
 class VLLMBackend:

@@ -101,3 +101,16 @@ def test_long_prompts_of_unlike_length_are_batched_apart_short_ones_together(bac
     # FLORES-like: 427 pad tokens cost less than a second batch's 48 decode passes
     assert groups([118, 241, 180, 322], 48) == [[0, 1, 2, 3]]
     assert groups([5] * 10, 1) == [list(range(8)), [8, 9]]  # batch_size still caps a batch
+
+
+def test_a_shared_prompt_prefix_computed_once_gives_the_same_log_probabilities(backend):
+    instructions = "Оцени ответы двух моделей и выбери лучший. " * 12  # judge-like: long shared instructions
+    questions = ["Столица России?", "Сколько будет два плюс два? Ответь одним числом.", "Привет!", "Что такое LoRA?"]
+    prompts = render_chat(backend.tokenizer, [[{"role": "user", "content": instructions + q}] for q in questions])
+    encoded = backend._encode(prompts, 0)
+    assert backend._shared_prefix(encoded) > backend.forward_pass_tokens  # the cached path is taken
+    together = backend.next_token_logprobs(prompts, [" A", " B", "m"])
+    alone = [backend.next_token_logprobs([p], [" A", " B", "m"])[0] for p in prompts]  # no shared prefix
+    for row, expected in zip(together, alone, strict=True):
+        assert row == pytest.approx(expected, abs=1e-4)
+    assert backend._shared_prefix(encoded[:1]) == 0 and backend._shared_prefix([[1, 2], [3, 4]]) == 0
