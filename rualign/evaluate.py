@@ -261,8 +261,8 @@ def score_mmlu(
         "items": sha256_file(items_path),
     }
     cache = JsonlCache(generation_cache(cache_dir, model_dir, key)) if cache_dir else None
-    todo = [item for item in items if cache is None or item["id"] not in cache]
-    logprobs: dict[str, list[float]] = {}
+    done: dict[str, dict[str, Any]] = cache.rows if cache is not None else {}
+    todo = [item for item in items if item["id"] not in done]
     if todo:
         model = (backend or backend_loader(model_dir, compute, trust_remote_code))()
         prompts = []
@@ -273,16 +273,14 @@ def score_mmlu(
             prompts, B.mmlu_candidates(prompt), max_prompt_tokens=max_prompt, truncation=truncation
         )
         for item, row in zip(todo, scores, strict=True):
-            logprobs[item["id"]] = row
+            done[item["id"]] = {"id": item["id"], "logprobs": row}
             if cache is not None:
-                cache.add({"id": item["id"], "logprobs": row})
-    if cache is not None:
-        logprobs |= {item_id: row["logprobs"] for item_id, row in cache.rows.items() if item_id not in logprobs}
+                cache.add(done[item["id"]])
     log.info("%s: %d items, %d cached", benchmark_id, len(items), len(items) - len(todo))
     per_item, metrics = B.score_mmlu(
         benchmark_id,
         items,
-        [logprobs[item["id"]] for item in items],
+        [done[item["id"]]["logprobs"] for item in items],
         evaluation["bootstrap_resamples"],
         seed,
         aggregation=evaluation.get("mmlu_aggregation", "category_mean"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -439,6 +440,16 @@ class VLLMBackend:
         return scores
 
 
+def cpu_has_native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether the CPU multiplies bf16 in hardware (AVX512-BF16 or AMX-BF16; Linux's flags). There bf16
+    prefills ~1.6x and decodes ~2x faster than float32 (SmolLM2-135M, 2 cores); elsewhere it is emulated."""
+    try:
+        text = Path(cpuinfo).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r"\b(avx512_bf16|amx_bf16)\b", text) is not None
+
+
 def cuda_available() -> bool:
     try:
         import torch
@@ -474,8 +485,9 @@ def make_backend(
         )
     if backend == "transformers":
         dtype = compute["dtype"]
-        if compute["device"] == "cpu" and dtype in ("bfloat16", "float16"):
-            dtype = "float32"  # bf16 matmuls are very slow on CPUs without AVX-512/AMX (measured here)
+        if compute["device"] == "cpu" and (dtype == "float16" or (dtype == "bfloat16" and not cpu_has_native_bf16())):
+            log.info("compute.dtype %s: no such instructions on this CPU (emulated: very slow), running float32", dtype)
+            dtype = "float32"
         return TransformersBackend(
             model_dir,
             dtype=dtype,

@@ -114,3 +114,14 @@ def test_a_shared_prompt_prefix_computed_once_gives_the_same_log_probabilities(b
     for row, expected in zip(together, alone, strict=True):
         assert row == pytest.approx(expected, abs=1e-4)
     assert backend._shared_prefix(encoded[:1]) == 0 and backend._shared_prefix([[1, 2], [3, 4]]) == 0
+
+
+def test_native_bf16_is_read_from_the_cpu_flags(tmp_path):
+    from rualign.generation import cpu_has_native_bf16
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("flags\t\t: fpu avx2 avx512f avx512_bf16 avx512_vnni\n")
+    assert cpu_has_native_bf16(cpuinfo)
+    cpuinfo.write_text("flags\t\t: fpu avx2 fma avx512f\n")  # AVX-512 alone emulates bf16
+    assert not cpu_has_native_bf16(cpuinfo)
+    assert not cpu_has_native_bf16(tmp_path / "missing")
