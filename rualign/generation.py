@@ -136,9 +136,9 @@ class TransformersBackend:
         encoded = self.tokenizer(list(prompts), add_special_tokens=False)["input_ids"]
         return [truncate_prompt(ids, max_prompt_tokens, truncation) for ids in encoded]
 
-    # A forward pass reads every weight once, so on a CPU one more batch (a decode step, or a scoring pass)
-    # costs about as much as this many more prompt tokens in a batch: SmolLM2-135M fp32 on 2 cores
-    # decodes a step of up to 8 rows in ~85 ms and prefills ~480 prompt tokens/s (benchmarks/).
+    # On a CPU one more forward pass (a decode step, or a scoring pass) costs about as much as this many
+    # more prompt tokens in a batch: SmolLM2-135M fp32 on 2 cores takes 60-100 ms a decode step of 1-8
+    # rows and prefills 450-550 prompt tokens/s (benchmarks/evaluation_speed.py).
     forward_pass_tokens = 40
 
     def _batches(self, encoded: list[list[int]], desc: str, new_tokens: int = 1):
