@@ -23,6 +23,7 @@ from rualign.io import RualignError
 
 ROOT = config_mod.ROOT
 DEFAULT_COST_MODEL = ROOT / "paper" / "cost_model.yaml"
+MMLU_BENCHMARKS = {b for b, bench in BENCHMARKS.items() if bench.kind == "mmlu"}  # scored by log-likelihood
 _JOB_HEAD = re.compile(r"^(?:local)?rule (\w+):\s*$")
 _WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
 _STATS_ROW = re.compile(r"^(\w+)\s+(\d+)\s*$")
@@ -312,7 +313,6 @@ class Estimator:
 
 
 # Rules with no GPU time and no tokens by design (CPU steps); anything else unknown is flagged.
-MMLU_BENCHMARKS = {b for b, bench in BENCHMARKS.items() if bench.kind == "mmlu"}
 KNOWN_CHEAP_RULES = {
     "base_model",
     "prepare_benchmark",
