@@ -20,15 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 import torch
-
-
-def matmul_gflops(size: int = 2048, repeats: int = 10) -> float:
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    a @ b  # warm-up
-    start = time.perf_counter()
-    for _ in range(repeats):
-        a @ b
-    return repeats * 2 * size**3 / (time.perf_counter() - start) / 1e9
+from train_throughput import matmul_peak  # benchmarks/ is on sys.path when a script here runs
 
 
 def copy_gbs(gib: float = 1.0, repeats: int = 5) -> float:
@@ -119,7 +111,7 @@ def main() -> None:
         rule_shares(args.snakemake_log)
     if args.model_dir:
         torch.set_num_threads(args.threads)
-        peak, bandwidth = matmul_gflops(), copy_gbs()
+        peak, bandwidth = matmul_peak(size=2048, repeats=10) / 1e9, copy_gbs()
         print(f"machine ({args.threads} threads): fp32 matmul {peak:.0f} GFLOP/s, memory copy {bandwidth:.1f} GB/s")
         model_rates(args.model_dir, peak, bandwidth)
 
