@@ -141,11 +141,11 @@ class TransformersBackend:
     # rows and prefills 450-550 prompt tokens/s (benchmarks/evaluation_speed.py).
     forward_pass_tokens = 40
 
-    def _batches(self, encoded: list[list[int]], desc: str, new_tokens: int = 1):
-        """Yield (indices, left-padded batch) in order of length. A batch closes at batch_size prompts, or
-        earlier where padding it to the next prompt would cost more pad tokens (which a CPU computes like
-        real ones) than one more batch's `new_tokens` forward passes: long prompts of mixed lengths (LIBRA)
-        go in batches of like length, short ones with long answers stay together."""
+    def _groups(self, encoded: list[list[int]], new_tokens: int = 1) -> list[list[int]]:
+        """Prompt indices in batches, in order of length. A batch closes at batch_size prompts, or earlier
+        where padding it to the next prompt would cost more pad tokens (which a CPU computes like real
+        ones) than one more batch's `new_tokens` forward passes: long prompts of mixed lengths (LIBRA) go
+        in batches of like length, short ones with long answers stay together."""
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
         groups: list[list[int]] = []
         for i in order:
@@ -155,7 +155,11 @@ class TransformersBackend:
                 groups.append([i])
             else:
                 group.append(i)
-        for idx in tqdm(groups, desc=desc, unit="batch"):
+        return groups
+
+    def _batches(self, encoded: list[list[int]], desc: str, new_tokens: int = 1):
+        """Yield (indices, left-padded batch) for each of `_groups`."""
+        for idx in tqdm(self._groups(encoded, new_tokens), desc=desc, unit="batch"):
             batch = self.tokenizer.pad({"input_ids": [encoded[i] for i in idx]}, return_tensors="pt")
             yield idx, {k: v.to(self.device) for k, v in batch.items()}
 
@@ -256,7 +260,7 @@ class TransformersBackend:
             prefix_cache = self.model(input_ids=prefix, use_cache=True).past_key_values
         rests = [ids[shared:] for ids in encoded]
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        for idx, _ in self._batches(rests, "score (shared prefix)"):
+        for idx in tqdm(self._groups(rests), desc="score (shared prefix)", unit="batch"):
             width = max(len(rests[i]) for i in idx)
             input_ids = torch.tensor([rests[i] + [pad] * (width - len(rests[i])) for i in idx], device=self.device)
             mask = torch.tensor([[1] * (shared + len(rests[i])) + [0] * (width - len(rests[i])) for i in idx])

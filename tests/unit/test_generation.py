@@ -94,7 +94,7 @@ def test_long_prompts_of_unlike_length_are_batched_apart_short_ones_together(bac
 
     def groups(lengths, new_tokens):
         encoded = [[1] * n for n in lengths]
-        return [sorted(idx) for idx, _ in backend._batches(encoded, "test", new_tokens)]
+        return [sorted(idx) for idx in backend._groups(encoded, new_tokens)]
 
     # LIBRA-like: padding 1357 -> 2012 would cost 1310 pad tokens, more than 16 decode passes
     assert groups([2012, 1357, 2012, 1357], 16) == [[1, 3], [0, 2]]
