@@ -121,7 +121,7 @@ def _hash(path: Path) -> str | None:
 
 def _table_cell(tex: str, metric: str, column_index: int, part: int = 0) -> str | None:
     """A cell of a built table: part 0 = reproduced, 1 = paper, 2 = delta (three per column)."""
-    label = METRICS[metric][1]
+    label = METRICS[metric].label
     for line in tex.splitlines():
         if line.startswith(label + " &"):
             cells = [c.strip() for c in line.removesuffix(r"\\").split("&")]
@@ -132,7 +132,7 @@ def _table_cell(tex: str, metric: str, column_index: int, part: int = 0) -> str 
 
 def _find_score(table_prov: dict[str, Any], root: Path, column: str, metric: str) -> tuple[str, str, str | None]:
     """(input name, path, recorded sha256) of the score JSON behind one cell."""
-    benchmark = METRICS[metric][0]
+    benchmark = METRICS[metric].benchmark
     for name, entry in table_prov.get("inputs", {}).items():
         path = root / entry["path"]
         if not path.name.endswith(".json") or not path.is_file():

@@ -1,4 +1,8 @@
-"""Shared plumbing of the scripts/ CLIs: logging, thread count, user errors without tracebacks."""
+"""Shared plumbing of scripts/: Snakemake's `script:` object, logging, thread count, user errors without tracebacks.
+
+Each script runs its step two ways: from its rule (`script:`, with inputs, outputs and params as Python objects
+in `snakemake`) or by hand (`python scripts/<step>.py --help`).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,20 @@ def json_arg(text: str) -> Any:
         raise argparse.ArgumentTypeError(f"expected JSON or @file.json ({err})") from None
 
 
-def setup(threads: int | None = None) -> None:
+def snakemake_job() -> Any | None:
+    """The `snakemake` object that a rule's `script:` defines in the script's globals; None when run by hand."""
+    import __main__
+
+    return getattr(__main__, "snakemake", None)
+
+
+def setup(threads: int | None = None, log: str | None = None) -> None:
+    """Logging, threads and, from a rule, stdout and stderr into its log (as a shell rule's `> log 2>&1`)."""
+    if log is not None:
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -18,12 +18,12 @@ from typing import Any
 import yaml
 
 from rualign import config as config_mod
-from rualign.benchmarks import BENCHMARKS
+from rualign.benchmarks import benchmarks_scored_by
 from rualign.io import RualignError
 
 ROOT = config_mod.ROOT
 DEFAULT_COST_MODEL = ROOT / "paper" / "cost_model.yaml"
-MMLU_BENCHMARKS = {b for b, bench in BENCHMARKS.items() if bench.kind == "mmlu"}  # scored by log-likelihood
+MMLU_BENCHMARKS = set(benchmarks_scored_by("next_token"))  # scored by log-likelihood
 _JOB_HEAD = re.compile(r"^(?:local)?rule (\w+):\s*$")
 _WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
 _STATS_ROW = re.compile(r"^(\w+)\s+(\d+)\s*$")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rualign import benchmarks as B
+from rualign.benchmarks import mmlu
 from rualign.generation import SamplingParams, make_backend, render_chat
 from rualign.io import (
     JsonlCache,
@@ -171,7 +172,7 @@ def write_score(
     )
 
 
-def score_generations(
+def score_text(
     experiment: str,
     benchmark_id: str,
     items_path: Path,
@@ -181,7 +182,10 @@ def score_generations(
     seed: int,
     out: Path,
 ) -> None:
+    """Score a text-scored benchmark's answers with its kind's `score` (LIBRA: EM/F1; FLORES: ROUGE)."""
     bench = B.BENCHMARKS[benchmark_id]
+    if bench.kind.scored_by != "text":
+        raise RualignError(f"{benchmark_id}: scored by its own step (arena: judge; mmlu: evaluate_model)")
     prov = Provenance(
         "score",
         inputs={"items": items_path, "generations": generations_path},
@@ -190,31 +194,7 @@ def score_generations(
     )
     items = B.read_items(items_path)
     generations = _generations(generations_path, items)
-    resamples = evaluation["bootstrap_resamples"]
-    if bench.kind == "libra":
-        per_item, metrics = B.score_libra(
-            benchmark_id,
-            items,
-            generations,
-            spec,
-            evaluation["libra_scoring"],
-            resamples,
-            seed,
-            length_decimals=evaluation.get("libra_length_decimals", 3),
-            length_mean=evaluation.get("libra_length_mean", "present"),
-        )
-    elif bench.kind == "flores":
-        per_item, metrics = B.score_flores(
-            benchmark_id,
-            items,
-            generations,
-            evaluation["flores_lemmatize"],
-            resamples,
-            seed,
-            tokenizer=evaluation.get("flores_tokenizer", "llmtf"),
-        )
-    else:
-        raise RualignError(f"{benchmark_id}: scored by its own step (arena: judge; mmlu: log-likelihood)")
+    per_item, metrics = bench.kind.score(bench, items, generations, spec, evaluation, seed)
     write_score(out, experiment, benchmark_id, per_item, metrics, prov, standin=spec.get("standin", False))
 
 
@@ -267,18 +247,18 @@ def score_mmlu(
         model = (backend or backend_loader(model_dir, compute, trust_remote_code))()
         prompts = []
         for item in todo:
-            messages, prefix = B.mmlu_messages(item, spec["language"], prompt)
+            messages, prefix = mmlu.mmlu_messages(item, spec["language"], prompt)
             prompts += render_chat(model.tokenizer, [messages], assistant_prefix=prefix, system_turn=system_turn)
         scores = model.next_token_logprobs(
-            prompts, B.mmlu_candidates(prompt), max_prompt_tokens=max_prompt, truncation=truncation
+            prompts, mmlu.mmlu_candidates(prompt), max_prompt_tokens=max_prompt, truncation=truncation
         )
         for item, row in zip(todo, scores, strict=True):
             done[item["id"]] = {"id": item["id"], "logprobs": row}
             if cache is not None:
                 cache.add(done[item["id"]])
     log.info("%s: %d items, %d cached", benchmark_id, len(items), len(items) - len(todo))
-    per_item, metrics = B.score_mmlu(
-        benchmark_id,
+    per_item, metrics = mmlu.score_mmlu(
+        B.BENCHMARKS[benchmark_id],
         items,
         [done[item["id"]]["logprobs"] for item in items],
         evaluation["bootstrap_resamples"],

@@ -35,7 +35,6 @@ from rualign.tables import fmt, latex_escape, load_published
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "report"
-HIGHER_IS_BETTER = {m: True for m in METRICS} | {"answer_length": None}  # length: neither
 SECTIONS = ["Setup", "Datasets", "Methods", "Protocol", "Results", "Assumptions", "Errata", "Conclusions"]
 
 
@@ -371,7 +370,7 @@ def compare_table(spec: dict[str, Any], scores: dict, published: dict) -> dict[s
         rows.append(
             {
                 "metric": metric,
-                "label": METRICS[metric][1],
+                "label": METRICS[metric].label,
                 "html_label": _html_label(metric),
                 "cells": cells,
                 "has_ci": any(c["ci"] for c in cells),
@@ -380,7 +379,7 @@ def compare_table(spec: dict[str, Any], scores: dict, published: dict) -> dict[s
         for cell in cells:
             cell["best_v"] = cell["best_p"] = False
         if len(columns) > 1:
-            direction = HIGHER_IS_BETTER.get(metric, True)
+            direction = METRICS[metric].higher_is_better if metric in METRICS else True
             repr_vals = {c["column"]: c["value"] for c in cells if c["value"] is not None}
             paper_vals = {c["column"]: c["paper"] for c in cells if c["paper"] is not None}
             pick = max if direction is not False else min
@@ -394,7 +393,7 @@ def compare_table(spec: dict[str, Any], scores: dict, published: dict) -> dict[s
                 best.append(
                     {
                         "metric": metric,
-                        "label": METRICS[metric][1],
+                        "label": METRICS[metric].label,
                         "reproduced": pick(repr_vals, key=repr_vals.get),
                         "paper": pick(paper_vals, key=paper_vals.get) if paper_vals else None,
                     }
@@ -409,7 +408,7 @@ def compare_table(spec: dict[str, Any], scores: dict, published: dict) -> dict[s
                 agreement.append(
                     {
                         "metric": metric,
-                        "label": METRICS[metric][1],
+                        "label": METRICS[metric].label,
                         "agree": sum(a == b for a, b in signs),
                         "of": len(signs),
                         "rho": spearman([repr_vals[c] for c in common], [paper_vals[c] for c in common]),
@@ -434,11 +433,11 @@ def _ci_text(metric: str, ci: tuple[float, float] | None) -> str:
 
 def _plain_label(metric: str) -> str:
     """A metric's label for figures (matplotlib mathtext renders the arrow)."""
-    return METRICS[metric][1] if metric in METRICS else metric
+    return METRICS[metric].label if metric in METRICS else metric
 
 
 def _html_label(metric: str) -> str:
-    return METRICS[metric][1].replace("$\\rightarrow$", "&rarr;")
+    return METRICS[metric].label.replace("$\\rightarrow$", "&rarr;")
 
 
 def _sign(x: float, eps: float = 1e-12) -> int:
@@ -498,7 +497,8 @@ def conclusions(tables: list[dict[str, Any]], scale: str) -> list[str]:
             ((v, p, m) for v, p, m in pairs if m != "answer_length"), key=lambda x: abs(x[0] - x[1])
         )
         out.append(
-            f"Largest gap: {METRICS[worst_m][1]} (reproduced {fmt(worst_m, worst_v)}, paper {fmt(worst_m, worst_p)})."
+            f"Largest gap: {METRICS[worst_m].label} "
+            f"(reproduced {fmt(worst_m, worst_v)}, paper {fmt(worst_m, worst_p)})."
         )
     for t in tables:
         comp = t["comparison"]

@@ -81,13 +81,13 @@ def render_table(table: str, spec: dict[str, Any], scores: dict, published: dict
     ]
     standins = set()
     for metric in metrics:
-        cells = [METRICS[metric][1]]
+        cells = [METRICS[metric].label]
         for column in columns:
             block = scores[column][metric]
             value, paper = block["value"], published.get(column, {}).get(metric)
             mark = "$^\\dagger$" if block["standin"] else ""
             if block["standin"]:
-                standins.add(METRICS[metric][1])
+                standins.add(METRICS[metric].label)
             cells += [
                 fmt(metric, value) + mark,
                 fmt(metric, paper),

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 from rualign import config as config_mod
 from rualign import protocol
-from rualign.benchmarks import BENCHMARKS, METRICS
+from rualign.benchmarks import METRICS, benchmarks_scored_by, generative_benchmarks
 from rualign.sources import local_paths
 
 
@@ -64,15 +64,15 @@ class Workflow:
 
     @property
     def generative_benchmarks(self) -> list[str]:
-        return [b for b in BENCHMARKS if BENCHMARKS[b].kind != "mmlu"]
+        return generative_benchmarks()
 
     @property
     def text_scored_benchmarks(self) -> list[str]:
-        return [b for b in BENCHMARKS if BENCHMARKS[b].kind in ("libra", "flores")]
+        return benchmarks_scored_by("text")
 
     @property
     def mmlu_benchmarks(self) -> list[str]:
-        return [b for b in BENCHMARKS if BENCHMARKS[b].kind == "mmlu"]
+        return benchmarks_scored_by("next_token")
 
     @property
     def generated_references(self) -> dict[str, str]:
@@ -332,7 +332,7 @@ class Workflow:
 
     def table_scores(self, table: str) -> list[str]:
         spec = self.table_spec(table)
-        benchmarks = sorted({METRICS[m][0] for m in spec["metrics"]})
+        benchmarks = sorted({METRICS[m].benchmark for m in spec["metrics"]})
         return [f"results/scores/{e}/{b}.json" for e in spec["columns"] for b in benchmarks]
 
 

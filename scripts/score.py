@@ -5,7 +5,7 @@ from pathlib import Path
 
 from rualign import cli_utils
 from rualign.benchmarks import BENCHMARKS
-from rualign.evaluate import score_generations, score_mmlu
+from rualign.evaluate import score_mmlu, score_text
 from rualign.judge import score_arena
 
 
@@ -49,7 +49,7 @@ def main() -> None:
             args.trust_remote_code,
         )
     else:
-        score_generations(
+        score_text(
             args.experiment,
             args.benchmark,
             args.items,
