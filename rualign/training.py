@@ -137,6 +137,43 @@ def stage_lora(config: dict[str, Any], experiment: str) -> dict[str, Any]:
     return {**config["training"]["lora"], **{LORA_KEYS[k]: merged[k] for k in LORA_KEYS if merged.get(k) is not None}}
 
 
+RECIPE_KEYS = {
+    "experiment": str,
+    "stage": str,
+    "seed": int,
+    "device": str,
+    "trust_remote_code": bool,
+    "args": dict,
+    "lora": dict,
+}
+
+
+def write_recipe(recipe: dict[str, Any], out: Path) -> None:
+    """A training recipe (`Workflow.training_recipe`) as plain YAML, keys in RECIPE_KEYS order."""
+    import yaml
+
+    from rualign.io import write_text_atomic
+
+    ordered = {key: recipe[key] for key in RECIPE_KEYS}
+    write_text_atomic(out, yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, default_flow_style=False))
+
+
+def read_recipe(path: Path) -> dict[str, Any]:
+    """A training recipe YAML; a missing, unknown or mistyped key is one error naming the file and key."""
+    from rualign.config import read_yaml
+
+    recipe = read_yaml(path)
+    if not isinstance(recipe, dict):
+        raise RualignError(f"{path}: expected a mapping with keys {', '.join(RECIPE_KEYS)}")
+    unknown = sorted(set(recipe) - set(RECIPE_KEYS))
+    if unknown:
+        raise RualignError(f"{path}: unknown key(s) {', '.join(unknown)} (expected {', '.join(RECIPE_KEYS)})")
+    for key, kind in RECIPE_KEYS.items():
+        if not isinstance(recipe.get(key), kind):
+            raise RualignError(f"{path}: {key} must be a {kind.__name__}, got {recipe.get(key)!r}")
+    return recipe
+
+
 def check_args(stage: str, args: dict[str, Any]) -> None:
     """Errors trl would turn into NaN losses or obscure tracebacks, caught up front."""
     if stage not in STAGES:

@@ -80,10 +80,6 @@ class Workflow:
 
     # ------------------------------------------------------------ params
     @staticmethod
-    def json(obj: Any) -> str:
-        return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-    @staticmethod
     def shell_prefix(deployment_methods) -> str:
         """Shell code run before every rule's command: bash's strict mode, then the bin folder of Snakemake's
         own environment first on PATH, so `python scripts/...` is never whatever `python` the caller's shell
@@ -94,20 +90,6 @@ class Workflow:
         if DeploymentMethod.CONDA in deployment_methods:
             return strict
         return strict + f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"; '
-
-    @property
-    def trust_flag(self) -> list[str]:
-        """Shell arguments (quoted by the rules' `:q`): the flag only when config allows remote code."""
-        return ["--trust-remote-code"] if self.config["trust_remote_code"] else []
-
-    @staticmethod
-    def input_flag(flag: str, name: str):
-        """A params function giving `[flag, <input.name>]` when the rule has that input, else []."""
-
-        def arguments(wildcards, input) -> list[str]:  # noqa: A002 (Snakemake's name)
-            return [flag, str(input[name])] if name in input.keys() and input[name] else []  # noqa: SIM118
-
-        return arguments
 
     def resources(self, group: str) -> dict[str, Any]:
         """Snakemake `resources:` of a rule group, from the scale's `resources:` ({} for a group it lacks).
@@ -219,23 +201,25 @@ class Workflow:
     def train_inputs(self, wildcards) -> dict[str, str]:
         stage = self.config["experiments"][wildcards.experiment]["stage"]
         return {
+            "recipe": f"results/recipes/{wildcards.experiment}.yaml",
             "parent_model": self.parent_model_dir(wildcards.experiment),
             "train": f"results/data/{stage['data']}/train_{stage['fraction']}pct.jsonl",
             "validation": f"results/data/{stage['data']}/validation.jsonl",
         }
 
-    def stage_type(self, experiment: str) -> str:
-        return self.config["experiments"][experiment]["stage"]["type"]
+    def training_recipe(self, experiment: str) -> dict[str, Any]:
+        """What scripts/train.py needs besides paths (results/recipes/<experiment>.yaml)."""
+        from rualign.training import stage_args, stage_lora
 
-    def train_args(self, experiment: str) -> dict[str, Any]:
-        from rualign.training import stage_args
-
-        return stage_args(self.config, experiment)
-
-    def train_lora(self, experiment: str) -> dict[str, Any]:
-        from rualign.training import stage_lora
-
-        return stage_lora(self.config, experiment)
+        return {
+            "experiment": experiment,
+            "stage": self.config["experiments"][experiment]["stage"]["type"],
+            "seed": self.config["seed"],
+            "device": self.config["compute"]["device"],
+            "trust_remote_code": self.config["trust_remote_code"],
+            "args": stage_args(self.config, experiment),
+            "lora": stage_lora(self.config, experiment),
+        }
 
     def train_launcher(self) -> list[str]:
         """python, or accelerate launch with num_processes data-parallel processes when training.runtime
@@ -275,13 +259,6 @@ class Workflow:
         if self.judge_model_dir():
             inputs["judge_model"] = self.judge_model_dir()
         return inputs
-
-    def generated_reference_args(self, wildcards, input) -> list[str]:  # noqa: A002 (Snakemake's name)
-        """`--reference NAME=PATH` per generated reference (shell arguments, quoted by `:q`)."""
-        arguments = []
-        for i, ref in enumerate(sorted(self.generated_references)):
-            arguments += ["--reference", f"{ref}={input[f'reference{i}']}"]
-        return arguments
 
     def unknown_table(self, wildcards) -> list[str]:
         """Input function of the catch-all table rule: fail while planning, naming the known tables."""

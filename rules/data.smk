@@ -15,13 +15,10 @@ rule prepare_benchmark:
     resources:
         **RUALIGN.resources("cpu"),
     params:
-        spec=lambda w: RUALIGN.json(CFG["benchmarks"][w.benchmark]),
+        spec=lambda w: CFG["benchmarks"][w.benchmark],
         seed=CFG["seed"],
-        tokenizer=RUALIGN.input_flag("--tokenizer-dir", "tokenizer"),
-    shell:
-        "python scripts/prepare_benchmark.py --benchmark {wildcards.benchmark:q} "
-        "--spec {params.spec:q} --seed {params.seed:q} --out {output.benchmark_items:q} "
-        "{params.tokenizer:q} > {log:q} 2>&1"
+    script:
+        "../scripts/prepare_benchmark.py"
 
 
 # Training data: raw dataset -> common chat format -> (LLM-judge scores) -> recipe -> fraction.
@@ -41,11 +38,10 @@ rule normalise_dataset:
     resources:
         **RUALIGN.resources("cpu"),
     params:
-        spec=lambda w: RUALIGN.json(RUALIGN.dataset_spec(w.dataset)),
+        spec=lambda w: RUALIGN.dataset_spec(w.dataset),
         on_bad_row=CFG["on_bad_row"],
-    shell:
-        "python scripts/train_data.py normalise --dataset {wildcards.dataset:q} --spec {params.spec:q} "
-        "--on-bad-row {params.on_bad_row:q} --out {output.rows:q} --stats {output.stats:q} > {log:q} 2>&1"
+    script:
+        "../scripts/normalise_dataset.py"
 
 
 rule judge_dataset:
@@ -65,14 +61,12 @@ rule judge_dataset:
     resources:
         **RUALIGN.resources("judge"),
     params:
-        judge=RUALIGN.json(CFG["judge"]),
-        compute=RUALIGN.json(CFG["compute"]),
-        judge_model=RUALIGN.input_flag("--judge-model-dir", "judge_model"),
-        trust=RUALIGN.trust_flag,
-    shell:
-        "python scripts/train_data.py judge --rows {input.rows:q} --judge {params.judge:q} "
-        "--compute {params.compute:q} {params.judge_model:q} --out {output.scores:q} "
-        "--cache-dir results/cache/judge_dataset --threads {threads} {params.trust:q} > {log:q} 2>&1"
+        judge=CFG["judge"],
+        compute=CFG["compute"],
+        cache_dir="results/cache/judge_dataset",
+        trust_remote_code=CFG["trust_remote_code"],
+    script:
+        "../scripts/judge_dataset.py"
 
 
 rule generate_rejected:
@@ -92,15 +86,13 @@ rule generate_rejected:
     resources:
         **RUALIGN.resources("generate"),
     params:
-        generator=lambda w: RUALIGN.json(RUALIGN.selfgen_generator(w.recipe)),
-        compute=RUALIGN.json(CFG["compute"]),
+        generator=lambda w: RUALIGN.selfgen_generator(w.recipe),
+        compute=CFG["compute"],
         seed=CFG["seed"],
-        trust=RUALIGN.trust_flag,
-    shell:
-        "python scripts/train_data.py selfgen --rows {input.rows:q} --model-dir {input.model:q} "
-        "--generator {params.generator:q} --compute {params.compute:q} --seed {params.seed:q} "
-        "--out {output.rows:q} --cache-dir results/cache/selfgen --threads {threads} {params.trust:q} "
-        "> {log:q} 2>&1"
+        cache_dir="results/cache/selfgen",
+        trust_remote_code=CFG["trust_remote_code"],
+    script:
+        "../scripts/generate_rejected.py"
 
 
 rule prepare_recipe:
@@ -117,18 +109,11 @@ rule prepare_recipe:
     resources:
         **RUALIGN.resources("cpu"),
     params:
-        spec=lambda w: RUALIGN.json(RUALIGN.recipe(w.recipe)),
-        dataset_spec=lambda w: RUALIGN.json(
-            RUALIGN.dataset_spec(RUALIGN.recipe(w.recipe)["dataset"])
-        ),
-        scores=RUALIGN.input_flag("--scores", "scores"),
+        spec=lambda w: RUALIGN.recipe(w.recipe),
+        dataset_spec=lambda w: RUALIGN.dataset_spec(RUALIGN.recipe(w.recipe)["dataset"]),
         seed=CFG["seed"],
-    shell:
-        "python scripts/train_data.py recipe --recipe {wildcards.recipe:q} --spec {params.spec:q} "
-        "--dataset-spec {params.dataset_spec:q} --rows {input.rows:q} "
-        "--normalise-stats {input.normalise_stats:q} {params.scores:q} --tokenizer-dir {input.tokenizer:q} "
-        "--seed {params.seed:q} --train {output.train:q} --validation {output.validation:q} "
-        "--stats {output.stats:q} > {log:q} 2>&1"
+    script:
+        "../scripts/prepare_recipe.py"
 
 
 rule take_fraction:
@@ -142,6 +127,5 @@ rule take_fraction:
     localrule: True
     conda:
         "../envs/rualign.yaml"
-    shell:
-        "python scripts/train_data.py fraction --train {input.train:q} --percent {wildcards.percent:q} "
-        "--out {output.train:q} > {log:q} 2>&1"
+    script:
+        "../scripts/take_fraction.py"

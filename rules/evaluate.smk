@@ -16,16 +16,13 @@ rule judge_arena:
     resources:
         **RUALIGN.resources("judge"),
     params:
-        judge=RUALIGN.json(CFG["judge"]),
-        compute=RUALIGN.json(CFG["compute"]),
-        references=RUALIGN.generated_reference_args,
-        judge_model=RUALIGN.input_flag("--judge-model-dir", "judge_model"),
-        trust=RUALIGN.trust_flag,
-    shell:
-        "python scripts/judge_arena.py --items {input.benchmark_items:q} --answers {input.answers:q} "
-        "{params.references:q} --judge {params.judge:q} --compute {params.compute:q} "
-        "{params.judge_model:q} --out {output.judgments:q} "
-        "--cache-dir results/cache/judge --threads {threads} {params.trust:q} > {log:q} 2>&1"
+        references=sorted(RUALIGN.generated_references),  # input reference<i> holds the i-th one's answers
+        judge=CFG["judge"],
+        compute=CFG["compute"],
+        cache_dir="results/cache/judge",
+        trust_remote_code=CFG["trust_remote_code"],
+    script:
+        "../scripts/judge_arena.py"
 
 
 rule score_arena:
@@ -43,12 +40,10 @@ rule score_arena:
     resources:
         **RUALIGN.resources("cpu"),
     params:
-        evaluation=RUALIGN.json(CFG["evaluation"]),
+        evaluation=CFG["evaluation"],
         seed=CFG["seed"],
-    shell:
-        "python scripts/score.py --experiment {wildcards.experiment:q} --benchmark ru_arena_hard "
-        "--judgments {input.judgments:q} --generations {input.answers:q} "
-        "--evaluation {params.evaluation:q} --seed {params.seed:q} --out {output.score:q} > {log:q} 2>&1"
+    script:
+        "../scripts/score_arena.py"
 
 
 rule score_text:
@@ -67,14 +62,11 @@ rule score_text:
     resources:
         **RUALIGN.resources("cpu"),
     params:
-        spec=lambda w: RUALIGN.json(CFG["benchmarks"][w.libra_or_flores]),
-        evaluation=RUALIGN.json(CFG["evaluation"]),
+        spec=lambda w: CFG["benchmarks"][w.libra_or_flores],
+        evaluation=CFG["evaluation"],
         seed=CFG["seed"],
-    shell:
-        "python scripts/score.py --experiment {wildcards.experiment:q} "
-        "--benchmark {wildcards.libra_or_flores:q} --items {input.benchmark_items:q} "
-        "--generations {input.answers:q} --spec {params.spec:q} "
-        "--evaluation {params.evaluation:q} --seed {params.seed:q} --out {output.score:q} > {log:q} 2>&1"
+    script:
+        "../scripts/score_text.py"
 
 
 rule unknown_experiment:

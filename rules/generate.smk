@@ -36,19 +36,15 @@ rule evaluate_model:
     resources:
         **RUALIGN.resources("generate"),
     params:
-        generation_specs=RUALIGN.json(RUALIGN.generation_specs),
-        mmlu_specs=RUALIGN.json(RUALIGN.mmlu_specs),
-        compute=RUALIGN.json(CFG["compute"]),
-        evaluation=RUALIGN.json(CFG["evaluation"]),
+        generation_specs=RUALIGN.generation_specs,
+        mmlu_specs=RUALIGN.mmlu_specs,
+        compute=CFG["compute"],
+        evaluation=CFG["evaluation"],
         seed=CFG["seed"],
-        trust=RUALIGN.trust_flag,
-    shell:
-        "python scripts/evaluate_model.py --experiment {wildcards.experiment:q} --model-dir {input.model:q} "
-        "--items-dir results/benchmarks --answers-dir results/generations/{wildcards.experiment:q} "
-        "--scores-dir results/scores/{wildcards.experiment:q} "
-        "--generation-specs {params.generation_specs:q} --mmlu-specs {params.mmlu_specs:q} "
-        "--compute {params.compute:q} --evaluation {params.evaluation:q} --seed {params.seed:q} "
-        "--cache-dir results/cache --threads {threads} {params.trust:q} > {log:q} 2>&1"
+        cache_dir="results/cache",
+        trust_remote_code=CFG["trust_remote_code"],
+    script:
+        "../scripts/evaluate_model.py"
 
 
 rule generate_reference:
@@ -67,12 +63,11 @@ rule generate_reference:
     resources:
         **RUALIGN.resources("generate"),
     params:
-        spec=RUALIGN.json(RUALIGN.generation_spec("ru_arena_hard")),
-        compute=RUALIGN.json(CFG["compute"]),
+        benchmark="ru_arena_hard",
+        spec=RUALIGN.generation_spec("ru_arena_hard"),
+        compute=CFG["compute"],
         seed=CFG["seed"],
-        trust=RUALIGN.trust_flag,
-    shell:
-        "python scripts/generate.py --benchmark ru_arena_hard --items {input.benchmark_items:q} "
-        "--model-dir {input.model:q} --spec {params.spec:q} --compute {params.compute:q} "
-        "--seed {params.seed:q} --out {output.answers:q} --cache-dir results/cache/generate "
-        "--threads {threads} {params.trust:q} > {log:q} 2>&1"
+        cache_dir="results/cache/generate",
+        trust_remote_code=CFG["trust_remote_code"],
+    script:
+        "../scripts/generate.py"

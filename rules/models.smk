@@ -12,8 +12,7 @@ rule base_model:
     resources:
         **RUALIGN.resources("base_model"),
     params:
-        spec=lambda w: RUALIGN.json(RUALIGN.model_spec(w.model)),
-        trust=RUALIGN.trust_flag,
-    shell:
-        "python scripts/materialize_model.py --spec {params.spec:q} --out {output.model:q} "
-        "--threads {threads} {params.trust:q} > {log:q} 2>&1"
+        spec=lambda w: RUALIGN.model_spec(w.model),
+        trust_remote_code=CFG["trust_remote_code"],
+    script:
+        "../scripts/materialize_model.py"

@@ -14,10 +14,9 @@ rule table:
     conda:
         "../envs/rualign.yaml"
     params:
-        spec=lambda w: RUALIGN.json(RUALIGN.table_spec(w.table)),
-    shell:
-        "python scripts/make_table.py --table {wildcards.table:q} --spec {params.spec:q} "
-        "--published {input.published:q} --scores {input.scores:q} --out {output.tex:q} > {log:q} 2>&1"
+        spec=lambda w: RUALIGN.table_spec(w.table),
+    script:
+        "../scripts/make_table.py"
 
 
 rule all_tables:

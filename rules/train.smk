@@ -1,6 +1,24 @@
 # Training: one LoRA stage per experiment on top of its parent's model, then a merged model.
 
 
+rule training_recipe:
+    # The trl/peft settings of one stage as a plain YAML file: what scripts/train.py reads, and what a
+    # user can edit and train from by hand.
+    output:
+        recipe="results/recipes/{experiment}.yaml",
+    log:
+        "logs/training_recipe/{experiment}.log",
+    wildcard_constraints:
+        experiment=RUALIGN.alternatives(RUALIGN.trained_experiments),
+    localrule: True
+    conda:
+        "../envs/rualign.yaml"
+    params:
+        recipe=lambda w: RUALIGN.training_recipe(w.experiment),
+    script:
+        "../scripts/training_recipe.py"
+
+
 rule train:
     input:
         unpack(RUALIGN.train_inputs),
@@ -15,20 +33,13 @@ rule train:
     threads: 2
     resources:
         **RUALIGN.resources("train"),
+    # a shell command, not script:, so that accelerate can launch several processes
     params:
-        stage=lambda w: RUALIGN.stage_type(w.experiment),
-        args=lambda w: RUALIGN.json(RUALIGN.train_args(w.experiment)),
-        lora=lambda w: RUALIGN.json(RUALIGN.train_lora(w.experiment)),
         launcher=RUALIGN.train_launcher(),
-        device=CFG["compute"]["device"],
-        seed=CFG["seed"],
-        trust=RUALIGN.trust_flag,
     shell:
-        "{params.launcher:q} scripts/train.py --experiment {wildcards.experiment:q} --stage {params.stage:q} "
-        "--args {params.args:q} --lora {params.lora:q} --parent-model {input.parent_model:q} "
+        "{params.launcher:q} scripts/train.py --recipe {input.recipe:q} --parent-model {input.parent_model:q} "
         "--train {input.train:q} --validation {input.validation:q} --out {output.adapter:q} "
-        "--checkpoint-dir results/checkpoints/{wildcards.experiment:q} --seed {params.seed:q} "
-        "--device {params.device:q} --threads {threads} {params.trust:q} > {log:q} 2>&1"
+        "--checkpoint-dir results/checkpoints/{wildcards.experiment:q} --threads {threads} > {log:q} 2>&1"
 
 
 rule merge_adapter:
@@ -49,9 +60,6 @@ rule merge_adapter:
     params:
         description=lambda w: CFG["experiments"][w.experiment]["description"],
         dtype=CFG["training"]["runtime"]["merge_dtype"],
-        trust=RUALIGN.trust_flag,
-    shell:
-        "python scripts/merge_adapter.py --experiment {wildcards.experiment:q} "
-        "--description {params.description:q} --parent-model {input.parent_model:q} "
-        "--adapter {input.adapter:q} --dtype {params.dtype:q} --out {output.model:q} "
-        "--threads {threads} {params.trust:q} > {log:q} 2>&1"
+        trust_remote_code=CFG["trust_remote_code"],
+    script:
+        "../scripts/merge_adapter.py"

@@ -10,6 +10,24 @@ from rualign.evaluate import evaluate_model
 
 
 def main() -> None:
+    job = cli_utils.snakemake_job()
+    if job is not None:
+        cli_utils.setup(job.threads, job.log[0])
+        evaluate_model(
+            job.wildcards.experiment,
+            Path(job.input.model),
+            job.params.generation_specs,
+            job.params.mmlu_specs,
+            Path(job.input.benchmark_items[0]).parent,
+            Path(job.output.answers[0]).parent,
+            Path(job.output.mmlu_scores[0]).parent,
+            job.params.compute,
+            job.params.evaluation,
+            job.params.seed,
+            Path(job.params.cache_dir),
+            job.params.trust_remote_code,
+        )
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--experiment", required=True)
     parser.add_argument("--model-dir", type=Path, required=True)

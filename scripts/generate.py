@@ -9,6 +9,21 @@ from rualign.evaluate import generate_answers
 
 
 def main() -> None:
+    job = cli_utils.snakemake_job()
+    if job is not None:
+        cli_utils.setup(job.threads, job.log[0])
+        generate_answers(
+            job.params.benchmark,
+            Path(job.input.benchmark_items),
+            Path(job.input.model),
+            job.params.spec,
+            job.params.compute,
+            job.params.seed,
+            Path(job.output.answers),
+            Path(job.params.cache_dir),
+            job.params.trust_remote_code,
+        )
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--benchmark", choices=sorted(BENCHMARKS), required=True)
     parser.add_argument("--items", type=Path, required=True, help="results/benchmarks/<id>.jsonl")

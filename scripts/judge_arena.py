@@ -15,6 +15,21 @@ def reference_arg(text: str) -> tuple[str, Path]:
 
 
 def main() -> None:
+    job = cli_utils.snakemake_job()
+    if job is not None:
+        cli_utils.setup(job.threads, job.log[0])
+        run_judge(
+            Path(job.input.benchmark_items),
+            Path(job.input.answers),
+            {name: Path(job.input[f"reference{i}"]) for i, name in enumerate(job.params.references)},
+            job.params.judge,
+            job.params.compute,
+            Path(job.input.judge_model) if job.input.get("judge_model") else None,
+            Path(job.output.judgments),
+            Path(job.params.cache_dir),
+            job.params.trust_remote_code,
+        )
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--items", type=Path, required=True, help="results/benchmarks/ru_arena_hard.jsonl")
     parser.add_argument("--answers", type=Path, required=True, help="the evaluated model's answers")

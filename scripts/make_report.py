@@ -6,15 +6,28 @@ measured data statistics (results/data/*/stats.json); conclusions are computed f
 
 import argparse
 import sys
+from pathlib import Path
 
 from rualign import cli_utils, report
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    report.add_arguments(parser)
-    args = parser.parse_args()
-    cli_utils.setup()
+    job = cli_utils.snakemake_job()
+    if job is not None:
+        cli_utils.setup(log=job.log[0])
+        args = argparse.Namespace(
+            tables=[Path(p) for p in job.input.tables],
+            config_json=job.params.config,
+            published=Path(job.input.published),
+            out=Path(job.output.tex).parent,
+            root=Path("."),
+            pdf=job.params.pdf,
+        )
+    else:
+        parser = argparse.ArgumentParser(description=__doc__)
+        report.add_arguments(parser)
+        args = parser.parse_args()
+        cli_utils.setup()
     code = report.run_cli(args)
     if code:
         sys.exit(code)

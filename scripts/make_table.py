@@ -8,6 +8,12 @@ from rualign.tables import make_index, make_table
 
 
 def main() -> None:
+    job = cli_utils.snakemake_job()
+    if job is not None:
+        cli_utils.setup(log=job.log[0])
+        scores = [Path(p) for p in job.input.scores]
+        make_table(job.wildcards.table, job.params.spec, scores, Path(job.input.published), Path(job.output.tex))
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--table", help="table id (config.yaml: tables)")
     parser.add_argument("--spec", type=cli_utils.json_arg, help="the table's resolved config (JSON)")

@@ -10,6 +10,11 @@ from rualign.provenance import Provenance
 
 
 def main() -> None:
+    job = cli_utils.snakemake_job()
+    if job is not None:
+        cli_utils.setup(job.threads, job.log[0])
+        materialize_model(job.params.spec, Path(job.output.model), job.params.trust_remote_code)
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--spec", type=cli_utils.json_arg, required=True, help="model source (JSON)")
     parser.add_argument("--out", type=Path, required=True, help="output model folder")
@@ -17,9 +22,13 @@ def main() -> None:
     parser.add_argument("--trust-remote-code", action="store_true")
     args = parser.parse_args()
     cli_utils.setup(args.threads)
-    prov = Provenance("materialize_model", config=args.spec)
-    with atomic_path(args.out) as tmp:
-        facts = materialize(args.spec, tmp, trust_remote_code=args.trust_remote_code, name=args.out.name)
+    materialize_model(args.spec, args.out, args.trust_remote_code)
+
+
+def materialize_model(spec: dict, out: Path, trust_remote_code: bool) -> None:
+    prov = Provenance("materialize_model", config=spec)
+    with atomic_path(out) as tmp:
+        facts = materialize(spec, tmp, trust_remote_code=trust_remote_code, name=out.name)
         write_json_atomic(tmp / "provenance.json", prov.block(**facts))
 
 

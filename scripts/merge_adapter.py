@@ -8,6 +8,19 @@ from rualign.training import merge
 
 
 def main() -> None:
+    job = cli_utils.snakemake_job()
+    if job is not None:
+        cli_utils.setup(job.threads, job.log[0])
+        merge(
+            job.wildcards.experiment,
+            job.params.description,
+            Path(job.input.parent_model),
+            Path(job.input.adapter),
+            Path(job.output.model),
+            job.params.dtype,
+            job.params.trust_remote_code,
+        )
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--experiment", required=True)
     parser.add_argument("--description", default="")

@@ -9,6 +9,14 @@ from rualign.evaluate import prepare_benchmark
 
 
 def main() -> None:
+    job = cli_utils.snakemake_job()
+    if job is not None:
+        cli_utils.setup(log=job.log[0])
+        tokenizer = job.input.get("tokenizer")
+        out = Path(job.output.benchmark_items)
+        tokenizer_dir = Path(tokenizer) if tokenizer else None
+        prepare_benchmark(job.wildcards.benchmark, job.params.spec, Path.cwd(), job.params.seed, out, tokenizer_dir)
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--benchmark", choices=sorted(BENCHMARKS), required=True)
     parser.add_argument("--spec", type=cli_utils.json_arg, required=True, help="the benchmark's config (JSON)")

@@ -4,7 +4,6 @@ is 2. Only the main process writes the adapter (with summary, provenance, Tensor
 adapter loads and merges. `pytest -m multiprocess`: 80 s on 2 idle cores (SFT 20 s, SimPO 30 s, the
 model materialised once), 4 minutes while other jobs share the cores."""
 
-import json
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from rualign.io import read_json
+from rualign.training import write_recipe
 from rualign.workflow import Workflow
 from tests.unit.test_training import LORA, args_for, training_files
 
@@ -70,12 +70,16 @@ def test_two_processes_train_one_adapter(stage, tiny_model_dir, data, tmp_path):
 
     out, checkpoints = tmp_path / "adapters" / stage, tmp_path / "ckpt"
     args = args_for(stage, max_steps=2, num_processes=2, per_device_train_batch_size=2, gradient_accumulation_steps=2)
+    recipe = tmp_path / f"mp-{stage}.yaml"
+    write_recipe(
+        {"experiment": f"mp-{stage}", "stage": stage, "seed": 1, "device": "cpu", "trust_remote_code": False}
+        | {"args": args, "lora": LORA},
+        recipe,
+    )
     command = [
-        *launcher(2), str(ROOT / "scripts/train.py"),
-        "--experiment", f"mp-{stage}", "--stage", stage,
-        "--args", json.dumps(args), "--lora", json.dumps(LORA),
+        *launcher(2), str(ROOT / "scripts/train.py"), "--recipe", str(recipe),
         "--parent-model", str(tiny_model_dir), "--train", str(data[stage][0]), "--validation", str(data[stage][1]),
-        "--out", str(out), "--checkpoint-dir", str(checkpoints), "--seed", "1", "--device", "cpu", "--threads", "2",
+        "--out", str(out), "--checkpoint-dir", str(checkpoints), "--threads", "2",
     ]  # fmt: skip
     started = time.time()
     run = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT)

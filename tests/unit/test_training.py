@@ -12,6 +12,7 @@ import pytest
 
 from rualign import training as T
 from rualign.io import RualignError, read_json
+from rualign.training import write_recipe
 
 ROOT = Path(__file__).resolve().parents[2]
 LORA = {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "all-linear"}
@@ -191,13 +192,17 @@ def test_preference_stage_trains_one_step(stage, tiny_model_dir, data, tmp_path)
 def test_rerun_after_kill_resumes_from_the_last_checkpoint(tiny_model_dir, data, tmp_path):
     adapter, checkpoints = tmp_path / "adapter", tmp_path / "ckpt"
     args = args_for("sft", max_steps=6)
+    recipe = tmp_path / "resume.yaml"
+    write_recipe(
+        {"experiment": "resume", "stage": "sft", "seed": 1, "device": "cpu", "trust_remote_code": False}
+        | {"args": args, "lora": LORA},
+        recipe,
+    )
     command = [
         sys.executable,
-        str(ROOT / "scripts/train.py"),
-        "--experiment", "resume", "--stage", "sft",
-        "--args", json.dumps(args), "--lora", json.dumps(LORA),
+        str(ROOT / "scripts/train.py"), "--recipe", str(recipe),
         "--parent-model", str(tiny_model_dir), "--train", str(data["sft"][0]), "--validation", str(data["sft"][1]),
-        "--out", str(adapter), "--checkpoint-dir", str(checkpoints), "--seed", "1", "--threads", "2",
+        "--out", str(adapter), "--checkpoint-dir", str(checkpoints), "--threads", "2",
     ]  # fmt: skip
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 300
