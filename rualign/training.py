@@ -20,35 +20,57 @@ import logging
 import os
 import shutil
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rualign.config import load_schema
 from rualign.io import RualignError, atomic_path, read_json, read_jsonl, sha256_path, write_json_atomic
 from rualign.provenance import Provenance
 
 log = logging.getLogger(__name__)
 
-PREFERENCE_STAGES = ("simpo", "dpo", "kto", "orpo")
-STAGES = ("sft", *PREFERENCE_STAGES)
-# Our config keys that map one-to-one onto trl/transformers config fields.
-TRAINER_KEYS = (
-    "learning_rate",
-    "num_train_epochs",
-    "max_steps",
-    "per_device_train_batch_size",
-    "gradient_accumulation_steps",
-    "warmup_steps",
-    "lr_scheduler_type",
-    "weight_decay",
-    "max_length",
-)
-STAGE_KEYS = {
-    "sft": ("packing",),
-    "simpo": ("beta", "simpo_gamma", "cpo_alpha"),
-    "dpo": ("beta",),
-    "kto": ("beta",),
-    "orpo": ("beta",),
+
+@dataclass(frozen=True)
+class Stage:
+    """How a stage type (config experiments.<name>.stage.type) maps onto trl."""
+
+    config_class: str  # "module:Class" of its trl config
+    trainer_class: str  # "module:Class" of its trl trainer
+    own_args: tuple[str, ...] = ()  # hyperparameters only this stage takes (passed when not null)
+    fixed: dict[str, Any] = field(default_factory=dict)  # trl settings that make the stage what it is
+    preference: bool = True  # trained on preference pairs (else on chat conversations)
+    unpaired: bool = False  # trl wants each pair as two labelled rows (prompt, completion, label)
+    completion_length: bool = False  # trl wants max_completion_length = max_length - max_prompt_length
+
+
+STAGES: dict[str, Stage] = {
+    # SFT: loss masks come with the tokenised rows; packing keeps them (trl packs input_ids + labels)
+    "sft": Stage("trl:SFTConfig", "trl:SFTTrainer", ("packing",), preference=False),
+    "simpo": Stage(
+        "trl.experimental.cpo:CPOConfig",
+        "trl.experimental.cpo:CPOTrainer",
+        ("beta", "simpo_gamma", "cpo_alpha"),
+        fixed={"loss_type": "simpo"},
+        completion_length=True,
+    ),
+    "dpo": Stage("trl:DPOConfig", "trl:DPOTrainer", ("beta",)),
+    "kto": Stage("trl:KTOConfig", "trl:KTOTrainer", ("beta",), unpaired=True),
+    "orpo": Stage(
+        "trl.experimental.orpo:ORPOConfig", "trl.experimental.orpo:ORPOTrainer", ("beta",), completion_length=True
+    ),
 }
+PREFERENCE_STAGES = tuple(name for name, stage in STAGES.items() if stage.preference)
+# Our hyperparameters that map one-to-one onto trl/transformers config fields: the schema's stage
+# hyperparameters but the LoRA ones, the stage-specific ones and max_prompt_length (ours: a filter).
+LORA_KEYS = {"lora_r": "r", "lora_alpha": "alpha", "lora_dropout": "dropout"}
+TRAINER_KEYS = tuple(
+    name
+    for name in load_schema()["$defs"]["stage_hparam_names"]["enum"]
+    if name not in LORA_KEYS
+    and name != "max_prompt_length"
+    and not any(name in stage.own_args for stage in STAGES.values())
+)
 
 
 # ---------------------------------------------------------------- data
@@ -94,7 +116,7 @@ def preference_rows(rows: list[dict], stage: str, tokenizer, max_prompt_length: 
         if len(tokenizer(prompt_text, add_special_tokens=False)["input_ids"]) > max_prompt_length:
             too_long += 1
             continue
-        if stage == "kto":
+        if STAGES[stage].unpaired:
             kept.append({"prompt": row["prompt"], "completion": row["chosen"], "label": True})
             kept.append({"prompt": row["prompt"], "completion": row["rejected"], "label": False})
         else:
@@ -119,7 +141,6 @@ def epoch_tokens(rows: list[dict], tokenizer, epochs: float) -> int:
 
 
 # ---------------------------------------------------------------- configuration
-LORA_KEYS = {"lora_r": "r", "lora_alpha": "alpha", "lora_dropout": "dropout"}
 
 
 def stage_args(config: dict[str, Any], experiment: str) -> dict[str, Any]:
@@ -178,8 +199,8 @@ def check_args(stage: str, args: dict[str, Any]) -> None:
     """Errors trl would turn into NaN losses or obscure tracebacks, caught up front."""
     if stage not in STAGES:
         raise RualignError(f"stage type '{stage}' is not one of {', '.join(STAGES)}")
-    stage_specific = {key for keys in STAGE_KEYS.values() for key in keys}
-    misplaced = sorted(k for k in stage_specific - set(STAGE_KEYS[stage]) if args.get(k) not in (None, False))
+    stage_specific = {key for spec in STAGES.values() for key in spec.own_args}
+    misplaced = sorted(k for k in stage_specific - set(STAGES[stage].own_args) if args.get(k) not in (None, False))
     if misplaced:
         raise RualignError(f"training args {misplaced} do not apply to a {stage} stage")
     if stage in PREFERENCE_STAGES:
@@ -222,51 +243,23 @@ def trainer_config(stage: str, args: dict[str, Any], output_dir: Path, seed: int
         disable_tqdm=False,
         remove_unused_columns=False,
     )
-    if stage == "sft":
-        from trl import SFTConfig
-
-        # loss masks come with the tokenised rows; packing keeps them (trl packs input_ids + labels)
-        return SFTConfig(packing=args["packing"], **common)
-    extra = {k: args[k] for k in STAGE_KEYS[stage] if args.get(k) is not None}
-    if stage == "simpo":
-        from trl.experimental.cpo import CPOConfig
-
-        return CPOConfig(
-            loss_type="simpo", max_completion_length=args["max_length"] - args["max_prompt_length"], **extra, **common
-        )
-    if stage == "orpo":
-        from trl.experimental.orpo import ORPOConfig
-
-        return ORPOConfig(max_completion_length=args["max_length"] - args["max_prompt_length"], **extra, **common)
-    if stage == "dpo":
-        from trl import DPOConfig
-
-        return DPOConfig(**extra, **common)
-    from trl import KTOConfig
-
-    return KTOConfig(**extra, **common)
+    spec = STAGES[stage]
+    common.update({k: args[k] for k in spec.own_args if args.get(k) is not None}, **spec.fixed)
+    if spec.completion_length:
+        common["max_completion_length"] = args["max_length"] - args["max_prompt_length"]
+    return _import(spec.config_class)(**common)
 
 
 def trainer_class(stage: str):
-    if stage == "sft":
-        from trl import SFTTrainer
+    return _import(STAGES[stage].trainer_class)
 
-        return SFTTrainer
-    if stage == "simpo":
-        from trl.experimental.cpo import CPOTrainer
 
-        return CPOTrainer
-    if stage == "orpo":
-        from trl.experimental.orpo import ORPOTrainer
+def _import(qualified: str):
+    """The object named "module:name" (trl classes are imported only when a stage needs them)."""
+    import importlib
 
-        return ORPOTrainer
-    if stage == "dpo":
-        from trl import DPOTrainer
-
-        return DPOTrainer
-    from trl import KTOTrainer
-
-    return KTOTrainer
+    module, _, name = qualified.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def lora_config(lora: dict[str, Any]):
@@ -366,7 +359,7 @@ def train(
     tokenizer = load_tokenizer(parent_dir, padding_side="right", trust_remote_code=trust_remote_code)
     train_rows, val_rows = read_jsonl(train_path), read_jsonl(validation_path)
     dropped = 0
-    if stage == "sft":
+    if not STAGES[stage].preference:
         build = lambda rows: [tokenize_sft(tokenizer, r["messages"], args["max_length"]) for r in rows]  # noqa: E731
         train_data, val_data = build(train_rows), build(val_rows)
     else:

@@ -230,3 +230,17 @@ def test_lora_modules_to_save_is_opt_in():
     lora = {"r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "all-linear"}
     assert not lora_config(lora).modules_to_save
     assert list(lora_config({**lora, "modules_to_save": ["lm_head"]}).modules_to_save) == ["lm_head"]
+
+
+@pytest.mark.parametrize("stage", list(T.STAGES))
+def test_every_registered_stage_builds_its_trl_config_and_trainer(stage, tmp_path):
+    spec = T.STAGES[stage]
+    args = {**args_for(stage), "beta": 0.5 if "beta" in spec.own_args else None}
+    config = T.trainer_config(stage, args, tmp_path, seed=1, device="cpu")
+    assert type(config).__name__ == spec.config_class.split(":")[1]
+    assert T.trainer_class(stage).__name__ == spec.trainer_class.split(":")[1]
+    assert all(getattr(config, key) == value for key, value in spec.fixed.items())
+    if spec.completion_length:
+        assert config.max_completion_length == args["max_length"] - args["max_prompt_length"]
+    if "beta" in spec.own_args:
+        assert config.beta == 0.5
