@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from rualign.experiments import LineageError, ancestors
 from rualign.io import RualignError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -245,17 +246,11 @@ def _check_references(config: dict[str, Any], source: str) -> None:
     if missing:
         problems.append(f"benchmarks: the scale configures no {', '.join(missing)}")
     experiments = config["experiments"]
-    for name, exp in experiments.items():
-        seen, parent = {name}, exp.get("parent")
-        while parent is not None:
-            if parent not in experiments:
-                problems.append(f"experiments.{name}: parent '{parent}' is not an experiment")
-                break
-            if parent in seen:
-                problems.append(f"experiments.{name}: parent chain loops through '{parent}'")
-                break
-            seen.add(parent)
-            parent = experiments[parent].get("parent")
+    for name in experiments:
+        try:
+            ancestors(experiments, name)
+        except LineageError as err:
+            problems.append(f"experiments.{name}: {err}")
     problems += _check_training(config)
     for table, spec in config["tables"].items():
         for column in spec["columns"]:

@@ -28,6 +28,7 @@ from rualign import protocol
 from rualign.audit import raw_sources
 from rualign.benchmarks import METRICS
 from rualign.cli_utils import json_arg
+from rualign.experiments import ancestors, is_trained, model_is_trained
 from rualign.io import RualignError, atomic_path, read_json, write_json_atomic, write_text_atomic
 from rualign.provenance import Provenance
 from rualign.tables import fmt, latex_escape, load_published
@@ -207,13 +208,8 @@ def recipe_parts(recipe: dict[str, Any]) -> list[str]:
     return parts
 
 
-def _is_trained(spec: dict[str, Any]) -> bool:
-    """An experiment trains when its resolved config has a stage (`stage: null` is the schema's default)."""
-    return isinstance(spec.get("stage"), dict) and bool(spec["stage"])
-
-
 def _family_key(spec: dict[str, Any], config: dict[str, Any]) -> tuple:
-    stage = spec.get("stage") if _is_trained(spec) else None
+    stage = spec.get("stage") if is_trained(spec) else None
     if stage is None:
         return ("untrained", spec.get("parent"))
     recipe = config.get("data_recipes", {}).get(stage.get("data"), {}) or {}
@@ -282,7 +278,7 @@ def methods(config: dict[str, Any], ids: list[str]) -> dict[str, Any]:
     settings = []
     for exp in ids:
         spec = experiments.get(exp, {}) or {}
-        stage = spec["stage"] if _is_trained(spec) else {}
+        stage = spec["stage"] if is_trained(spec) else {}
         settings.append(
             {
                 "id": exp,
@@ -902,17 +898,15 @@ def build_context(config: dict[str, Any], tables: list[Path], published_path: Pa
     ids = list(dict.fromkeys(c for t in built for c in t["columns"]))
     experiments = []
     for column in ids:
-        exp = config.get("experiments", {}).get(column, {}) or {}
-        chain, parent = [], exp.get("parent")
-        while parent is not None and parent not in chain:
-            chain.append(parent)
-            parent = (config.get("experiments", {}).get(parent, {}) or {}).get("parent")
+        all_experiments = config.get("experiments", {})
+        exp = all_experiments.get(column, {}) or {}
+        chain = ancestors(all_experiments, column) if column in all_experiments else []
         experiments.append(
             {
                 "id": column,
                 "description": exp.get("description", ""),
                 "chain": " <- ".join([column, *chain, "base model"]),
-                "trained": _is_trained(exp) or exp.get("parent") is not None,
+                "trained": column in all_experiments and model_is_trained(all_experiments, column),
                 "assumptions": exp.get("assumptions") or [],
             }
         )
@@ -976,17 +970,14 @@ def run_signals(config: dict[str, Any], tables: list[dict[str, Any]]) -> list[di
     ancestor (its parent chain, else the baseline): the thesis's key preference-optimisation signals."""
     runs = pooled_scores(tables)
     experiments = config.get("experiments", {})
-    untrained = [e for e, spec in experiments.items() if not spec.get("stage") and not spec.get("parent")]
+    untrained = [e for e, spec in experiments.items() if not model_is_trained(experiments, e)]
     out = []
     for experiment, metrics in runs.items():
         spec = experiments.get(experiment, {})
-        if not spec.get("stage") or "judge_winrate" not in metrics or "answer_length" not in metrics:
+        if not is_trained(spec) or "judge_winrate" not in metrics or "answer_length" not in metrics:
             continue
-        ancestor, seen = spec.get("parent"), {experiment}
-        while ancestor is not None and ancestor not in runs and ancestor not in seen:
-            seen.add(ancestor)
-            ancestor = experiments.get(ancestor, {}).get("parent")
-        if ancestor not in runs:
+        ancestor = next((e for e in ancestors(experiments, experiment) if e in runs), None)
+        if ancestor is None:
             ancestor = next((e for e in untrained if e in runs), None)
         row = {"experiment": experiment, "stage": spec["stage"].get("type", "?"), "against": ancestor or "--"}
         for metric in ("judge_winrate", "answer_length"):

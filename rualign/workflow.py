@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from rualign import config as config_mod
 from rualign import protocol
 from rualign.benchmarks import METRICS, benchmarks_scored_by, generative_benchmarks
+from rualign.experiments import is_trained, lineage
 from rualign.sources import local_paths
 
 
@@ -137,8 +138,8 @@ class Workflow:
 
     def model_dir(self, experiment: str) -> str:
         """Model folder of an experiment: its merged model, or (no stage) the base model."""
-        exp = self.config["experiments"][experiment]
-        return f"results/models/{experiment}" if exp["stage"] else self.base_model_dir()
+        trained = is_trained(self.config["experiments"][experiment])
+        return f"results/models/{experiment}" if trained else self.base_model_dir()
 
     def parent_model_dir(self, experiment: str) -> str:
         parent = self.config["experiments"][experiment]["parent"]
@@ -147,7 +148,7 @@ class Workflow:
     # ------------------------------------------------------------ training
     @property
     def trained_experiments(self) -> list[str]:
-        return [name for name, exp in self.config["experiments"].items() if exp["stage"]]
+        return [name for name, exp in self.config["experiments"].items() if is_trained(exp)]
 
     @property
     def judged_datasets(self) -> list[str]:
@@ -293,7 +294,7 @@ class Workflow:
         used = {
             self.recipe(self.config["experiments"][e]["stage"]["data"])["dataset"]
             for e in lineage
-            if self.config["experiments"][e]["stage"]
+            if is_trained(self.config["experiments"][e])
         }
         spec["training_standins"] = sorted(d for d in used if self.config["datasets"][d]["standin"])
         spec["protocol_deviations"] = protocol.deviations(self.config)
@@ -302,10 +303,7 @@ class Workflow:
 
     def chain(self, experiment: str) -> list[str]:
         """Trained experiments from the base model to this one (baseline: [baseline])."""
-        chain = [experiment]
-        while self.config["experiments"][chain[0]]["parent"]:
-            chain.insert(0, self.config["experiments"][chain[0]]["parent"])
-        return chain
+        return lineage(self.config["experiments"], experiment)
 
     def table_scores(self, table: str) -> list[str]:
         spec = self.table_spec(table)
