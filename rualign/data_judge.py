@@ -20,8 +20,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rualign.io import JsonlCache, RualignError, cache_file, sha256_file
+from rualign.io import RualignError, sha256_file
 from rualign.judge import OpenAIJudge
+from rualign.resumable import resume
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,8 @@ def score_rows(
 ) -> list[dict[str, Any]]:
     """One {id, score, ...} per row, resumable through a cache keyed by judge config and input file."""
     mode = judge_cfg["mode"]
-    cache = JsonlCache(cache_file(cache_dir, "rag-score", judge_cfg, sha256_file(rows_path)), key="id")
-    todo = [r for r in rows if r["id"] not in cache]
-    log.info("rag judge: %d rows, %d cached, %d to score (%s)", len(rows), len(rows) - len(todo), len(todo), mode)
+    settings = {"judge": judge_cfg, "rows": sha256_file(rows_path)}
+    cache, todo = resume(f"judge_dataset ({mode})", cache_dir, settings, rows, judge_model_dir)
     if todo and judge_cfg["backend"] == "openai":
         judge = OpenAIJudge(
             judge_cfg["base_url"],

@@ -21,15 +21,14 @@ from rualign import benchmarks as B
 from rualign.benchmarks import mmlu
 from rualign.generation import SamplingParams, make_backend, render_chat
 from rualign.io import (
-    JsonlCache,
     RualignError,
-    cache_file,
     sha256_file,
     sidecar,
     write_json_atomic,
     write_jsonl_atomic,
 )
 from rualign.provenance import Provenance
+from rualign.resumable import resume
 from rualign.sources import local_paths
 
 log = logging.getLogger(__name__)
@@ -57,12 +56,6 @@ def prepare_benchmark(
 def backend_loader(model_dir: Path, compute: dict, trust_remote_code: bool = False) -> Callable[[], Any]:
     """The model's backend, loaded on the first call and kept: steps whose answers are all cached load none."""
     return functools.cache(lambda: make_backend(model_dir, compute, trust_remote_code))
-
-
-def generation_cache(cache_dir: Path, model_dir: Path, params: dict[str, Any]) -> Path:
-    """Resume cache keyed by the generation settings and the weights (name, size, mtime: cheap to read)."""
-    weights = [(w.name, w.stat().st_size, w.stat().st_mtime_ns) for w in sorted(model_dir.glob("*.safetensors"))]
-    return cache_file(cache_dir, params, weights)
 
 
 # llmtf_open@97b3022's default generation config (model.py _init_default_gen_params), which the
@@ -110,10 +103,8 @@ def generate_answers(
         config={"benchmark": spec, "compute": compute},
         seed=seed,
     )
-    key = {"benchmark": benchmark_id, "spec": spec, "seed": seed, "items": sha256_file(items_path)}
-    cache = JsonlCache(generation_cache(cache_dir, model_dir, key))
-    todo = [item for item in items if item["id"] not in cache]
-    log.info("%s: %d items, %d cached, %d to generate", benchmark_id, len(items), len(items) - len(todo), len(todo))
+    settings = {"benchmark": benchmark_id, "spec": spec, "seed": seed, "items": sha256_file(items_path)}
+    cache, todo = resume(f"generate {benchmark_id}", cache_dir, settings, items, model_dir)
     backend_name = "(cached)"
     if todo:
         model = (backend or backend_loader(model_dir, compute, trust_remote_code))()
@@ -208,8 +199,8 @@ def score_mmlu(
     evaluation: dict,
     seed: int,
     out: Path,
+    cache_dir: Path,
     trust_remote_code: bool = False,
-    cache_dir: Path | None = None,
     backend: Callable[[], Any] | None = None,
 ) -> None:
     """Zero-shot MMLU: the likeliest option letter as the next token after the prompt.
@@ -217,8 +208,8 @@ def score_mmlu(
     evaluation keys: mmlu_prompt (llmtf = the thesis's prompt with the "Ответ:"/"Answer:" assistant
     prefix and " A".." D" as candidates; rualign = ours), mmlu_aggregation (category_mean = the
     thesis's; accuracy), system_turn, prompt_truncation; spec: subject_categories for stand-in subjects.
-    With `cache_dir`, the candidates' log-probabilities are cached per item (resumable, and a rerun
-    with the same weights and prompts loads no model); `backend` as in `generate_answers`.
+    The candidates' log-probabilities are cached per item in `cache_dir` (resumable, and a rerun with the
+    same weights and prompts loads no model); `backend` as in `generate_answers`.
     """
     prov = Provenance(
         "score_mmlu",
@@ -231,7 +222,7 @@ def score_mmlu(
     system_turn = evaluation.get("system_turn", "none")
     truncation = evaluation.get("prompt_truncation", "left")
     max_prompt = spec.get("max_prompt_tokens", 0)
-    key = {
+    settings = {
         "benchmark": benchmark_id,
         "language": spec["language"],
         "prompt": prompt,
@@ -240,9 +231,7 @@ def score_mmlu(
         "max_prompt_tokens": max_prompt,
         "items": sha256_file(items_path),
     }
-    cache = JsonlCache(generation_cache(cache_dir, model_dir, key)) if cache_dir else None
-    done: dict[str, dict[str, Any]] = cache.rows if cache is not None else {}
-    todo = [item for item in items if item["id"] not in done]
+    cache, todo = resume(f"mmlu {benchmark_id}", cache_dir, settings, items, model_dir)
     if todo:
         model = (backend or backend_loader(model_dir, compute, trust_remote_code))()
         prompts = []
@@ -253,14 +242,11 @@ def score_mmlu(
             prompts, mmlu.mmlu_candidates(prompt), max_prompt_tokens=max_prompt, truncation=truncation
         )
         for item, row in zip(todo, scores, strict=True):
-            done[item["id"]] = {"id": item["id"], "logprobs": row}
-            if cache is not None:
-                cache.add(done[item["id"]])
-    log.info("%s: %d items, %d cached", benchmark_id, len(items), len(items) - len(todo))
+            cache.add({"id": item["id"], "logprobs": row})
     per_item, metrics = mmlu.score_mmlu(
         B.BENCHMARKS[benchmark_id],
         items,
-        [done[item["id"]]["logprobs"] for item in items],
+        [cache.rows[item["id"]]["logprobs"] for item in items],
         evaluation["bootstrap_resamples"],
         seed,
         aggregation=evaluation.get("mmlu_aggregation", "category_mean"),
@@ -315,7 +301,7 @@ def evaluate_model(
             evaluation,
             seed,
             scores_dir / f"{name}.json",
+            cache_dir / "mmlu",
             trust_remote_code,
-            cache_dir=cache_dir / "mmlu",
             backend=backend,
         )

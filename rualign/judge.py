@@ -43,9 +43,7 @@ from rualign import metrics as M
 from rualign.cl100k import count_cl100k
 from rualign.evaluate import write_score
 from rualign.io import (
-    JsonlCache,
     RualignError,
-    cache_file,
     read_json,
     read_jsonl,
     sha256_file,
@@ -54,6 +52,7 @@ from rualign.io import (
     write_jsonl_atomic,
 )
 from rualign.provenance import Provenance
+from rualign.resumable import resume
 
 log = logging.getLogger(__name__)
 
@@ -514,19 +513,13 @@ def run_judge(
     all_games = games(items, answers, references)
     # Same judge, same answers, same references -> same cache, whichever experiment asks.
     texts = sorted(sha256_file(p) for p in [items_path, answers_path, *generated_references.values()])
-    cache = JsonlCache(cache_file(cache_dir, judge_cfg, texts), key="key")
+    settings = {"judge": judge_cfg, "texts": texts}
+    cache, todo = resume(f"judge_arena ({mode})", cache_dir, settings, all_games, judge_model_dir, key="key")
     failed_file = cache.path.with_suffix(".failed.json")
     failed_before = set(read_json(failed_file)) if failed_file.exists() else set()
-    todo = [g for g in all_games if g["key"] not in cache]
     retrying = sum(g["key"] in failed_before for g in todo)
-    log.info(
-        "arena (%s): %d games, %d cached, %d to judge (%d of them without a usable reply in an earlier run)",
-        mode,
-        len(all_games),
-        len(all_games) - len(todo),
-        len(todo),
-        retrying,
-    )
+    if retrying:
+        log.info("judge_arena (%s): %d of them without a usable reply in an earlier run", mode, retrying)
     failed: list[tuple[str, str]] = []
     if todo:
         if judge_cfg["backend"] == "openai":

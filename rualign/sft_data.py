@@ -491,17 +491,16 @@ def selfgen_step(
     (the recipe's pair checks drop and count them, as the thesis code dropped them).
     """
     from rualign.generation import SamplingParams, make_backend, render_chat
-    from rualign.io import JsonlCache, cache_file, sha256_file, write_json_atomic, write_jsonl_atomic
+    from rualign.io import sha256_file, write_json_atomic, write_jsonl_atomic
     from rualign.provenance import Provenance
+    from rualign.resumable import resume
 
     prov = Provenance(
         "generate_rejected", inputs={"rows": rows_path, "model": model_dir}, config={"generator": generator}, seed=seed
     )
     rows = read_normalised(rows_path)
-    weights = [(w.name, w.stat().st_size) for w in sorted(model_dir.glob("*.safetensors"))]
-    cache = JsonlCache(cache_file(cache_dir, "selfgen", generator, seed, sha256_file(rows_path), weights), key="id")
-    todo = [r for r in rows if r["id"] not in cache]
-    log.info("selfgen: %d prompts, %d cached, %d to generate", len(rows), len(rows) - len(todo), len(todo))
+    settings = {"generator": generator, "seed": seed, "rows": sha256_file(rows_path)}
+    cache, todo = resume("generate_rejected", cache_dir, settings, rows, model_dir)
     if todo:
         backend = make_backend(model_dir, compute, trust_remote_code)
         params = SamplingParams(

@@ -84,6 +84,7 @@ def test_one_process_equals_one_job_per_benchmark_and_loads_the_model_once(setup
             config["evaluation"],
             config["seed"],
             alone / f"{name}.json",
+            tmp_path / "cache-alone",
         )
         together = json.loads((tmp_path / "together/scores" / f"{name}.json").read_text(encoding="utf-8"))
         assert together["metrics"] == json.loads((alone / f"{name}.json").read_text(encoding="utf-8"))["metrics"]
