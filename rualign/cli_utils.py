@@ -1,31 +1,21 @@
 """Shared plumbing of scripts/: Snakemake's `script:` object, logging, thread count, user errors without tracebacks.
 
 Each script runs its step two ways: from its rule (`script:`, with inputs, outputs and params as Python objects
-in `snakemake`) or by hand (`python scripts/<step>.py --help`).
+in `snakemake`) or by hand (`python scripts/<step>.py --help`: names and paths; the settings come from the
+config files, resolved as the Snakefile resolves them).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rualign.io import RualignError
-
-
-def json_arg(text: str) -> Any:
-    """argparse type: inline JSON, or @path to a JSON file."""
-    try:
-        if text.startswith("@"):
-            with open(text[1:], encoding="utf-8") as handle:
-                return json.load(handle)
-        return json.loads(text)
-    except (OSError, json.JSONDecodeError) as err:
-        raise argparse.ArgumentTypeError(f"expected JSON or @file.json ({err})") from None
 
 
 def snakemake_job() -> Any | None:
@@ -33,6 +23,27 @@ def snakemake_job() -> Any | None:
     import __main__
 
     return getattr(__main__, "snakemake", None)
+
+
+def parser(description: str | None, threads: bool = False) -> argparse.ArgumentParser:
+    """The by-hand CLI of a step: --configfile (repeatable, merged in order like Snakemake's --configfiles)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--configfile",
+        type=Path,
+        action="append",
+        help="config file(s), merged in order and resolved as the Snakefile does (default: config.yaml)",
+    )
+    if threads:
+        parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    return parser
+
+
+def workflow(args: argparse.Namespace):
+    """The Workflow of the by-hand CLI's --configfile(s): what the Snakefile's RUALIGN is to the rules."""
+    from rualign.workflow import Workflow
+
+    return Workflow.from_files(args.configfile or [Path("config.yaml")])
 
 
 def setup(threads: int | None = None, log: str | None = None) -> None:

@@ -27,7 +27,6 @@ import yaml
 from rualign import protocol
 from rualign.audit import raw_sources
 from rualign.benchmarks import METRICS
-from rualign.cli_utils import json_arg
 from rualign.experiments import ancestors, is_trained, model_is_trained
 from rualign.io import RualignError, atomic_path, read_json, write_json_atomic, write_text_atomic
 from rualign.provenance import Provenance
@@ -1154,7 +1153,10 @@ def no_pdf_note(reason: str) -> str:
 def add_arguments(parser) -> None:
     parser.add_argument("--tables", type=Path, nargs="+", required=True, help="built tables (results/tables/*.tex)")
     parser.add_argument(
-        "--config", dest="config_json", type=json_arg, help="resolved config (JSON or @file); default: config.yaml"
+        "--configfile",
+        type=Path,
+        action="append",
+        help="config file(s), merged in order and resolved as the Snakefile does (default: config.yaml)",
     )
     parser.add_argument("--published", type=Path, help="thesis numbers (default: the config's published_numbers)")
     parser.add_argument("--out", type=Path, default=Path("results/report"), help="output folder")
@@ -1163,18 +1165,23 @@ def add_arguments(parser) -> None:
 
 
 def run_cli(args) -> int:
-    from rualign import config as config_mod
+    from rualign.workflow import Workflow
 
-    config = args.config_json if args.config_json is not None else config_mod.load()
-    if not isinstance(config, dict):
-        raise RualignError("--config: expected a JSON object (the resolved configuration)")
-    setting = args.pdf or config.get("report", {}).get("pdf", "auto")
+    config = Workflow.from_files(args.configfile or [Path("config.yaml")]).config
+    return write_report(config, args.tables, args.published, args.out, args.root, args.pdf)
+
+
+def write_report(
+    config: dict[str, Any], tables: list[Path], published: Path | None, out: Path, root: Path, pdf: str | None
+) -> int:
+    """build_report with the config's (or the given) published numbers and PDF setting; says what was written."""
+    setting = pdf or config.get("report", {}).get("pdf", "auto")
     setting = {"true": True, "false": False}.get(setting, setting) if isinstance(setting, str) else setting
-    published = args.published or Path(config.get("published_numbers", "paper/thesis_tables.yaml"))
+    published = published or Path(config.get("published_numbers", "paper/thesis_tables.yaml"))
     started = time.time()
-    build = build_report(config, args.tables, published, args.out, args.root, setting)
+    build = build_report(config, tables, published, out, root, setting)
     print(
-        f"report: {args.out}/report.tex, report.html"
+        f"report: {out}/report.tex, report.html"
         + (f", report.pdf ({build['compile_s']} s with {Path(build['engine']).name})" if build["pdf"] else "")
         + f" in {time.time() - started:.1f} s"
     )

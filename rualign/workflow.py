@@ -42,6 +42,21 @@ class Workflow:
             _stop(err)
         return cls(resolved, basedir)
 
+    @classmethod
+    def from_files(cls, configfiles: list[str | Path]) -> Workflow:
+        """The Workflow of config files merged in order (as Snakemake merges config.yaml and --configfiles),
+        resolved and checked as `from_snakemake` does; a problem raises ConfigError (scripts run by hand)."""
+        missing = [str(path) for path in configfiles if not Path(path).is_file()]
+        if missing:
+            raise config_mod.ConfigError(f"no such config file: {', '.join(missing)}")
+        config_mod.check_files(configfiles)
+        merged: dict[str, Any] = {}
+        for path in configfiles:
+            merged = config_mod.deep_merge(merged, config_mod.read_yaml(path) or {})
+        resolved = config_mod.resolve(merged, str(configfiles[0]))
+        config_mod.check_local_files(resolved, Path.cwd())
+        return cls(resolved, Path.cwd())
+
     @staticmethod
     def check_syntax(path: str | Path) -> None:
         """Stop with file:line:column when a YAML file the Snakefile is about to load is malformed

@@ -1,6 +1,6 @@
-"""Replace a preference dataset's rejected answers by a model's own samples (resumable; results/data/selfgen/)."""
+"""Replace a preference dataset's rejected answers by a model's own samples (resumable;
+results/data/selfgen/<recipe>.jsonl, thesis table 11)."""
 
-import argparse
 from pathlib import Path
 
 from rualign import cli_utils
@@ -11,39 +11,29 @@ def main() -> None:
     job = cli_utils.snakemake_job()
     if job is not None:
         cli_utils.setup(job.threads, job.log[0])
-        D.selfgen_step(
-            Path(job.input.rows),
-            Path(job.input.model),
-            job.params.generator,
-            job.params.compute,
-            job.params.seed,
-            Path(job.output.rows),
-            Path(job.params.cache_dir),
-            job.params.trust_remote_code,
+        rows, model_dir, out, params = job.input.rows, job.input.model, job.output.rows, job.params
+        generator, compute, seed = params.generator, params.compute, params.seed
+        cache_dir, trust = params.cache_dir, params.trust_remote_code
+    else:
+        parser = cli_utils.parser(__doc__, threads=True)
+        parser.add_argument("--recipe", required=True, help="a recipe with a rejected_generator (data_recipes)")
+        parser.add_argument("--rows", type=Path, required=True, help="results/data/normalised/<dataset>.jsonl")
+        parser.add_argument("--model-dir", type=Path, required=True, help="the generator experiment's model")
+        parser.add_argument("--out", type=Path, required=True)
+        parser.add_argument("--cache-dir", type=Path, default=Path("results/cache/selfgen"), help="resume cache")
+        args = parser.parse_args()
+        cli_utils.setup(args.threads)
+        workflow = cli_utils.workflow(args)
+        if args.recipe not in workflow.selfgen_recipes:
+            parser.error(f"{args.recipe!r} has no rejected_generator: recipes with one are {workflow.selfgen_recipes}")
+        rows, model_dir, out, cache_dir = args.rows, args.model_dir, args.out, args.cache_dir
+        generator, compute, seed = (
+            workflow.selfgen_generator(args.recipe),
+            workflow.config["compute"],
+            workflow.config["seed"],
         )
-        return
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=Path, required=True)
-    parser.add_argument("--model-dir", type=Path, required=True)
-    parser.add_argument("--generator", type=cli_utils.json_arg, required=True, help="recipe rejected_generator (JSON)")
-    parser.add_argument("--compute", type=cli_utils.json_arg, required=True, help="config 'compute' (JSON or @file)")
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--cache-dir", type=Path, required=True)
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--trust-remote-code", action="store_true")
-    args = parser.parse_args()
-    cli_utils.setup(args.threads)
-    D.selfgen_step(
-        args.rows,
-        args.model_dir,
-        args.generator,
-        args.compute,
-        args.seed,
-        args.out,
-        args.cache_dir,
-        args.trust_remote_code,
-    )
+        trust = workflow.config["trust_remote_code"]
+    D.selfgen_step(Path(rows), Path(model_dir), generator, compute, seed, Path(out), Path(cache_dir), trust)
 
 
 if __name__ == "__main__":

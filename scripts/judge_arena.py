@@ -18,49 +18,35 @@ def main() -> None:
     job = cli_utils.snakemake_job()
     if job is not None:
         cli_utils.setup(job.threads, job.log[0])
-        run_judge(
-            Path(job.input.benchmark_items),
-            Path(job.input.answers),
-            {name: Path(job.input[f"reference{i}"]) for i, name in enumerate(job.params.references)},
-            job.params.judge,
-            job.params.compute,
-            Path(job.input.judge_model) if job.input.get("judge_model") else None,
-            Path(job.output.judgments),
-            Path(job.params.cache_dir),
-            job.params.trust_remote_code,
+        items, answers, out, params = job.input.benchmark_items, job.input.answers, job.output.judgments, job.params
+        references = {name: Path(job.input[f"reference{i}"]) for i, name in enumerate(params.references)}
+        judge_model = job.input.get("judge_model")
+        judge, compute, cache_dir, trust = params.judge, params.compute, params.cache_dir, params.trust_remote_code
+    else:
+        parser = cli_utils.parser(__doc__, threads=True)
+        parser.add_argument("--items", type=Path, required=True, help="results/benchmarks/ru_arena_hard.jsonl")
+        parser.add_argument("--answers", type=Path, required=True, help="the evaluated model's answers")
+        parser.add_argument(
+            "--reference",
+            type=reference_arg,
+            action="append",
+            default=[],
+            help="NAME=answers.jsonl of a generated reference model (repeatable)",
         )
-        return
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--items", type=Path, required=True, help="results/benchmarks/ru_arena_hard.jsonl")
-    parser.add_argument("--answers", type=Path, required=True, help="the evaluated model's answers")
-    parser.add_argument(
-        "--reference",
-        type=reference_arg,
-        action="append",
-        default=[],
-        help="NAME=answers.jsonl of a generated reference model (repeatable)",
-    )
-    parser.add_argument("--judge", type=cli_utils.json_arg, required=True, help="config 'judge' (JSON)")
-    parser.add_argument("--compute", type=cli_utils.json_arg, required=True, help="config 'compute' (JSON)")
-    parser.add_argument("--judge-model-dir", type=Path, default=None, help="local judge model folder")
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--cache-dir", type=Path, required=True)
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--trust-remote-code", action="store_true")
-    args = parser.parse_args()
-    cli_utils.setup(args.threads)
-    if args.judge["backend"] == "local" and args.judge_model_dir is None:
-        parser.error("a local judge needs --judge-model-dir")
+        parser.add_argument("--judge-model-dir", type=Path, default=None, help="local judge model folder")
+        parser.add_argument("--out", type=Path, required=True)
+        parser.add_argument("--cache-dir", type=Path, default=Path("results/cache/judge"), help="resume cache")
+        args = parser.parse_args()
+        cli_utils.setup(args.threads)
+        config = cli_utils.workflow(args).config
+        items, answers, out, references = args.items, args.answers, args.out, dict(args.reference)
+        judge_model, cache_dir = args.judge_model_dir, args.cache_dir
+        judge, compute, trust = config["judge"], config["compute"], config["trust_remote_code"]
+        if judge["backend"] == "local" and judge_model is None:
+            parser.error("a local judge needs --judge-model-dir")
+    judge_model_dir = Path(judge_model) if judge_model else None
     run_judge(
-        args.items,
-        args.answers,
-        dict(args.reference),
-        args.judge,
-        args.compute,
-        args.judge_model_dir,
-        args.out,
-        args.cache_dir,
-        args.trust_remote_code,
+        Path(items), Path(answers), references, judge, compute, judge_model_dir, Path(out), Path(cache_dir), trust
     )
 
 

@@ -15,20 +15,14 @@ def main() -> None:
     job = cli_utils.snakemake_job()
     if job is not None:
         cli_utils.setup(log=job.log[0])
-        args = argparse.Namespace(
-            tables=[Path(p) for p in job.input.tables],
-            config_json=job.params.config,
-            published=Path(job.input.published),
-            out=Path(job.output.tex).parent,
-            root=Path("."),
-            pdf=job.params.pdf,
-        )
+        tables, published, out = [Path(p) for p in job.input.tables], Path(job.input.published), Path(job.output.tex)
+        code = report.write_report(job.params.config, tables, published, out.parent, Path("."), job.params.pdf)
     else:
         parser = argparse.ArgumentParser(description=__doc__)
         report.add_arguments(parser)
         args = parser.parse_args()
         cli_utils.setup()
-    code = report.run_cli(args)
+        code = report.run_cli(args)
     if code:
         sys.exit(code)
 

@@ -1,6 +1,5 @@
 """Materialise a catalogue model (GGUF in a PyPI package, hub repo, or folder) as a transformers folder."""
 
-import argparse
 from pathlib import Path
 
 from rualign import cli_utils
@@ -13,22 +12,20 @@ def main() -> None:
     job = cli_utils.snakemake_job()
     if job is not None:
         cli_utils.setup(job.threads, job.log[0])
-        materialize_model(job.params.spec, Path(job.output.model), job.params.trust_remote_code)
-        return
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--spec", type=cli_utils.json_arg, required=True, help="model source (JSON)")
-    parser.add_argument("--out", type=Path, required=True, help="output model folder")
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--trust-remote-code", action="store_true")
-    args = parser.parse_args()
-    cli_utils.setup(args.threads)
-    materialize_model(args.spec, args.out, args.trust_remote_code)
-
-
-def materialize_model(spec: dict, out: Path, trust_remote_code: bool) -> None:
+        spec, out, trust = job.params.spec, Path(job.output.model), job.params.trust_remote_code
+    else:
+        parser = cli_utils.parser(__doc__, threads=True)
+        parser.add_argument("--model", required=True, help="a model of the scale's catalogue (config: models)")
+        parser.add_argument("--out", type=Path, required=True, help="output model folder")
+        args = parser.parse_args()
+        cli_utils.setup(args.threads)
+        workflow = cli_utils.workflow(args)
+        if args.model not in workflow.config["models"]:
+            parser.error(f"unknown model {args.model!r}: the catalogue has {', '.join(workflow.config['models'])}")
+        spec, out, trust = workflow.model_spec(args.model), args.out, workflow.config["trust_remote_code"]
     prov = Provenance("materialize_model", config=spec)
     with atomic_path(out) as tmp:
-        facts = materialize(spec, tmp, trust_remote_code=trust_remote_code, name=out.name)
+        facts = materialize(spec, tmp, trust_remote_code=trust, name=out.name)
         write_json_atomic(tmp / "provenance.json", prov.block(**facts))
 
 

@@ -1,6 +1,6 @@
-"""Normalise one raw training dataset into the common chat/preference format, with stats (results/data/normalised/)."""
+"""Normalise one raw training dataset into the common chat/preference format, with stats
+(results/data/normalised/<dataset>.jsonl)."""
 
-import argparse
 from pathlib import Path
 
 from rualign import cli_utils
@@ -11,18 +11,21 @@ def main() -> None:
     job = cli_utils.snakemake_job()
     if job is not None:
         cli_utils.setup(log=job.log[0])
-        out, stats = Path(job.output.rows), Path(job.output.stats)
-        D.normalise_step(job.wildcards.dataset, job.params.spec, Path.cwd(), job.params.on_bad_row, out, stats)
-        return
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dataset", required=True)
-    parser.add_argument("--spec", type=cli_utils.json_arg, required=True, help="config datasets.<name> (JSON or @file)")
-    parser.add_argument("--on-bad-row", choices=["error", "drop"], required=True)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--stats", type=Path, required=True)
-    args = parser.parse_args()
-    cli_utils.setup()
-    D.normalise_step(args.dataset, args.spec, Path.cwd(), args.on_bad_row, args.out, args.stats)
+        dataset, spec, on_bad_row = job.wildcards.dataset, job.params.spec, job.params.on_bad_row
+        out, stats = job.output.rows, job.output.stats
+    else:
+        parser = cli_utils.parser(__doc__)
+        parser.add_argument("--dataset", required=True, help="a dataset of the config (datasets)")
+        parser.add_argument("--out", type=Path, required=True)
+        parser.add_argument("--stats", type=Path, required=True)
+        args = parser.parse_args()
+        cli_utils.setup()
+        workflow = cli_utils.workflow(args)
+        if args.dataset not in workflow.config["datasets"]:
+            parser.error(f"unknown dataset {args.dataset!r}: the config has {', '.join(workflow.config['datasets'])}")
+        dataset, spec, on_bad_row = args.dataset, workflow.dataset_spec(args.dataset), workflow.config["on_bad_row"]
+        out, stats = args.out, args.stats
+    D.normalise_step(dataset, spec, Path.cwd(), on_bad_row, Path(out), Path(stats))
 
 
 if __name__ == "__main__":

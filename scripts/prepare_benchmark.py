@@ -1,6 +1,5 @@
-"""Normalise one benchmark's source data into results/benchmarks/<id>.jsonl (plus provenance)."""
+"""Normalise one benchmark's source data into results/benchmarks/<benchmark>.jsonl (plus provenance)."""
 
-import argparse
 from pathlib import Path
 
 from rualign import cli_utils
@@ -12,23 +11,19 @@ def main() -> None:
     job = cli_utils.snakemake_job()
     if job is not None:
         cli_utils.setup(log=job.log[0])
+        name, spec, seed, out = job.wildcards.benchmark, job.params.spec, job.params.seed, job.output.benchmark_items
         tokenizer = job.input.get("tokenizer")
-        out = Path(job.output.benchmark_items)
-        tokenizer_dir = Path(tokenizer) if tokenizer else None
-        prepare_benchmark(job.wildcards.benchmark, job.params.spec, Path.cwd(), job.params.seed, out, tokenizer_dir)
-        return
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--benchmark", choices=sorted(BENCHMARKS), required=True)
-    parser.add_argument("--spec", type=cli_utils.json_arg, required=True, help="the benchmark's config (JSON)")
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help="folder that relative data paths start from")
-    parser.add_argument(
-        "--tokenizer-dir", type=Path, default=None, help="model folder whose tokenizer measures lengths"
-    )
-    args = parser.parse_args()
-    cli_utils.setup()
-    prepare_benchmark(args.benchmark, args.spec, args.root, args.seed, args.out, args.tokenizer_dir)
+    else:
+        parser = cli_utils.parser(__doc__)
+        parser.add_argument("--benchmark", choices=sorted(BENCHMARKS), required=True)
+        parser.add_argument("--out", type=Path, required=True, help="results/benchmarks/<benchmark>.jsonl")
+        parser.add_argument("--tokenizer-dir", help="model folder whose tokenizer measures lengths (built benchmarks)")
+        args = parser.parse_args()
+        cli_utils.setup()
+        config = cli_utils.workflow(args).config
+        name, spec, seed, out = args.benchmark, config["benchmarks"][args.benchmark], config["seed"], args.out
+        tokenizer = args.tokenizer_dir
+    prepare_benchmark(name, spec, Path.cwd(), seed, Path(out), Path(tokenizer) if tokenizer else None)
 
 
 if __name__ == "__main__":

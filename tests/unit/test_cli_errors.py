@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+from rualign.benchmarks import generative_benchmarks
 from tests.workflow_helpers import ROOT
 
 
@@ -17,16 +18,21 @@ def run_script(name, *args, cwd=ROOT):
     )
 
 
+def overlay(tmp_path, overrides):
+    """A config file over config.yaml (the CLIs take --configfile as Snakemake's --configfiles)."""
+    path = tmp_path / "overlay.yaml"
+    path.write_text(json.dumps({"overrides": overrides}), encoding="utf-8")  # JSON is YAML
+    return ("--configfile", ROOT / "config.yaml", "--configfile", path)
+
+
 def test_benchmark_jsonl_with_broken_line(tmp_path):
     data = tmp_path / "flores.jsonl"
     data.write_text(
         '{"id": 1, "sentence_eng_Latn": "a", "sentence_rus_Cyrl": "б"}\n{"id": 2, "sentence_eng\n', encoding="utf-8"
     )
     out = tmp_path / "out" / "flores_en_ru.jsonl"
-    spec = {"data": {"path": str(data)}, "limit": 0, "max_new_tokens": 8}
-    result = run_script(
-        "prepare_benchmark.py", "--benchmark", "flores_en_ru", "--spec", json.dumps(spec), "--seed", 1, "--out", out
-    )
+    config = overlay(tmp_path, {"benchmarks": {"flores_en_ru": {"data": {"path": str(data)}, "limit": 0}}})
+    result = run_script("prepare_benchmark.py", "--benchmark", "flores_en_ru", *config, "--out", out)
     assert result.returncode == 2
     assert f"error: {data}:2: not valid JSON" in result.stderr
     assert "Traceback" not in result.stderr
@@ -36,18 +42,8 @@ def test_benchmark_jsonl_with_broken_line(tmp_path):
 def test_benchmark_row_missing_field(tmp_path):
     data = tmp_path / "mmlu.jsonl"
     data.write_text('{"question": "q", "choice0": "a", "choice1": "b", "choice2": "c", "answer": 1}\n')
-    spec = {"data": {"path": str(data)}, "language": "en", "limit": 0}
-    result = run_script(
-        "prepare_benchmark.py",
-        "--benchmark",
-        "enmmlu",
-        "--spec",
-        json.dumps(spec),
-        "--seed",
-        1,
-        "--out",
-        tmp_path / "enmmlu.jsonl",
-    )
+    config = overlay(tmp_path, {"benchmarks": {"enmmlu": {"data": {"path": str(data)}, "limit": 0}}})
+    result = run_script("prepare_benchmark.py", "--benchmark", "enmmlu", *config, "--out", tmp_path / "enmmlu.jsonl")
     assert result.returncode == 2
     assert "mmlu data row 1: missing field 'choice3'" in result.stderr
 
@@ -59,32 +55,10 @@ def test_generation_with_model_folder_without_weights(tmp_path):
     items = tmp_path / "items.jsonl"
     items.write_text('{"id": "1", "source": "Hello", "reference": "Привет"}\n')
     out = tmp_path / "gen.jsonl"
-    compute = {
-        "backend": "transformers",
-        "dtype": "float32",
-        "device": "cpu",
-        "batch_size": 1,
-        "tensor_parallel_size": 1,
-        "max_model_len": None,
-    }
     result = run_script(
         "generate.py",
-        "--benchmark",
-        "flores_en_ru",
-        "--items",
-        items,
-        "--model-dir",
-        model,
-        "--spec",
-        json.dumps({"max_new_tokens": 4}),
-        "--compute",
-        json.dumps(compute),
-        "--seed",
-        1,
-        "--out",
-        out,
-        "--cache-dir",
-        tmp_path / "cache",
+        *("--benchmark", "flores_en_ru", "--items", items, "--model-dir", model, "--out", out),
+        *("--cache-dir", tmp_path / "cache"),
     )
     assert result.returncode == 2
     assert f"error: model folder {model} has no weights (*.safetensors)" in result.stderr
@@ -95,15 +69,12 @@ def test_evaluation_with_model_folder_without_weights(tmp_path):
     model = tmp_path / "model"
     model.mkdir()
     (model / "config.json").write_text("{}")
-    (tmp_path / "flores_en_ru.jsonl").write_text('{"id": "1", "source": "Hello", "reference": "Привет"}\n')
-    compute = {"backend": "transformers", "dtype": "float32", "device": "cpu", "batch_size": 1}
-    compute |= {"tensor_parallel_size": 1, "max_model_len": None}
+    for benchmark in generative_benchmarks():
+        (tmp_path / f"{benchmark}.jsonl").write_text('{"id": "1", "prompt": "Привет"}\n')
     result = run_script(
         "evaluate_model.py",
         *("--experiment", "baseline", "--model-dir", model, "--items-dir", tmp_path),
-        *("--answers-dir", tmp_path / "answers", "--scores-dir", tmp_path / "scores"),
-        *("--generation-specs", json.dumps({"flores_en_ru": {"max_new_tokens": 4}}), "--mmlu-specs", "{}"),
-        *("--compute", json.dumps(compute), "--evaluation", "{}", "--seed", 1, "--cache-dir", tmp_path / "cache"),
+        *("--answers-dir", tmp_path / "answers", "--scores-dir", tmp_path / "scores", "--cache-dir", tmp_path / "c"),
     )
     assert result.returncode == 2
     assert f"error: model folder {model} has no weights (*.safetensors)" in result.stderr

@@ -111,18 +111,15 @@ def test_no_engine_writes_tex_and_html_only(tmp_path, monkeypatch):
 
 
 def test_no_tex_engine_is_said_plainly_on_stdout_and_in_the_html(tmp_path, monkeypatch, capsys):
-    from types import SimpleNamespace
 
     from rualign import report
 
     monkeypatch.chdir(tmp_path)
     chain = build(tmp_path)
     monkeypatch.setattr(report.shutil, "which", lambda name: None)
-    args = SimpleNamespace(
-        config_json=chain["config"], pdf=None, published=chain["published"], tables=[chain["table"]], out=tmp_path / "o"
+    assert (
+        report.write_report(chain["config"], [chain["table"]], chain["published"], tmp_path / "o", tmp_path, None) == 0
     )
-    args.root = tmp_path
-    assert report.run_cli(args) == 0
     out = capsys.readouterr().out
     assert "No report.pdf: no pdflatex on PATH" in out and "./setup.sh --tex" in out
     assert "snakemake report --forcerun report" in out
@@ -178,24 +175,26 @@ def test_bad_input_is_one_clear_error(tmp_path):
                 "--tables",
                 str(table),
                 "--out",
-                "out",
+                str(tmp_path / "out"),
                 "--published",
                 str(ROOT / "paper/thesis_tables.yaml"),
-                *args,
+                *map(str, args),
             ],
-            cwd=tmp_path,
+            cwd=ROOT,
             capture_output=True,
             text=True,
         )
 
-    result = run("--config", "{}")
+    result = run("--configfile", "config.yaml")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().endswith(
         "no provenance (" + str(table.with_suffix(".provenance.json")) + " missing); rebuild the table"
     )
     assert not (tmp_path / "out").exists()
-    bad = run("--config", "{not json")
-    assert bad.returncode == 2 and "expected JSON or @file.json" in bad.stderr
+    malformed = tmp_path / "bad.yaml"
+    malformed.write_text("tables: [unclosed\n", encoding="utf-8")
+    bad = run("--configfile", "config.yaml", "--configfile", malformed)
+    assert bad.returncode == 2 and f"error: {malformed}" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_methods_are_prose_per_family_a_settings_table_and_each_assumption_once():
