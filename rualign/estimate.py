@@ -206,7 +206,7 @@ class Estimator:
         _, _, answer = self.benchmark_size("ru_arena_hard")  # the arena answer budget, as the rule
         budget = spec["rejected_generator"].get("max_new_tokens")
         rows = _v(size["rows"])
-        p, g = rows * _v(self.cost["selfgen"]["prompt"]), rows * (min(answer, budget) if budget else answer)
+        p, g = rows * _v(self.cost["generate_rejected"]["prompt"]), rows * (min(answer, budget) if budget else answer)
         return RuleCost(1, 0, p, g, self._gpu_hours("small", p, g))
 
     # ---- evaluation

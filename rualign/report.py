@@ -103,7 +103,7 @@ def _num(value: Any) -> str:
 def data_table(stats: list[dict[str, Any]], config: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per prepared recipe: dataset, rows read / bad, rows in, each filter's kept/dropped,
     train / validation rows, tokens per training example (mean / p95). Reads the keys that
-    rualign.sft_data writes to results/data/<recipe>/stats.json and tolerates any of them missing."""
+    rualign.training_data writes to results/data/<recipe>/stats.json and tolerates any of them missing."""
     rows = []
     for entry in stats:
         s = entry["stats"] if isinstance(entry.get("stats"), dict) else {}
@@ -157,7 +157,7 @@ def _plain(value: Any) -> str:
 
 
 def _filter_name(name: str) -> str:
-    """sft_data's filter label, with a printed Python dict or list shown as plain text."""
+    """training_data's filter label, with a printed Python dict or list shown as plain text."""
     import ast
 
     match = re.fullmatch(r"(.*?)\s*([{\[].*[}\]])(.*)", name)

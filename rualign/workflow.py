@@ -187,7 +187,7 @@ class Workflow:
         dataset = recipe["dataset"]
         generated = recipe["rejected_generator"] is not None
         inputs = {
-            "rows": f"results/data/selfgen/{wildcards.recipe}.jsonl"
+            "rows": f"results/data/generate_rejected/{wildcards.recipe}.jsonl"
             if generated
             else f"results/data/normalised/{dataset}.jsonl",
             "normalise_stats": f"results/data/normalised/{dataset}.stats.json",
@@ -198,16 +198,16 @@ class Workflow:
         return inputs
 
     @property
-    def selfgen_recipes(self) -> list[str]:
+    def generate_rejected_recipes(self) -> list[str]:
         return [name for name, r in self.config["data_recipes"].items() if r["rejected_generator"] is not None]
 
-    def selfgen_generator(self, recipe: str) -> dict[str, Any]:
+    def rejected_generator(self, recipe: str) -> dict[str, Any]:
         generator = dict(self.recipe(recipe)["rejected_generator"])
         if generator["max_new_tokens"] is None:
             generator["max_new_tokens"] = self.config["benchmarks"]["ru_arena_hard"]["max_new_tokens"]
         return generator
 
-    def selfgen_inputs(self, wildcards) -> dict[str, str]:
+    def generate_rejected_inputs(self, wildcards) -> dict[str, str]:
         recipe = self.recipe(wildcards.recipe)
         return {
             "rows": f"results/data/normalised/{recipe['dataset']}.jsonl",

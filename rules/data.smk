@@ -73,23 +73,23 @@ rule generate_rejected:
     # Self-generated rejected answers (thesis table 11): the chosen answer stays, the rejected one
     # is the generator experiment's sample at the recipe's temperature/top_p; resumable.
     input:
-        unpack(RUALIGN.selfgen_inputs),
+        unpack(RUALIGN.generate_rejected_inputs),
     output:
-        rows="results/data/selfgen/{recipe}.jsonl",
+        rows="results/data/generate_rejected/{recipe}.jsonl",
     log:
         "logs/generate_rejected/{recipe}.log",
     wildcard_constraints:
-        recipe=RUALIGN.alternatives(RUALIGN.selfgen_recipes),
+        recipe=RUALIGN.alternatives(RUALIGN.generate_rejected_recipes),
     conda:
         "../envs/rualign.yaml"
     threads: 2
     resources:
         **RUALIGN.resources("generate"),
     params:
-        generator=lambda w: RUALIGN.selfgen_generator(w.recipe),
+        generator=lambda w: RUALIGN.rejected_generator(w.recipe),
         compute=CFG["compute"],
         seed=CFG["seed"],
-        cache_dir="results/cache/selfgen",
+        cache_dir="results/cache/generate_rejected",
         trust_remote_code=CFG["trust_remote_code"],
     script:
         "../scripts/generate_rejected.py"

@@ -1,10 +1,10 @@
 """Replace a preference dataset's rejected answers by a model's own samples (resumable;
-results/data/selfgen/<recipe>.jsonl, thesis table 11)."""
+results/data/generate_rejected/<recipe>.jsonl, thesis table 11)."""
 
 from pathlib import Path
 
 from rualign import cli_utils
-from rualign import sft_data as D
+from rualign import training_data as D
 
 
 def main() -> None:
@@ -20,20 +20,24 @@ def main() -> None:
         parser.add_argument("--rows", type=Path, required=True, help="results/data/normalised/<dataset>.jsonl")
         parser.add_argument("--model-dir", type=Path, required=True, help="the generator experiment's model")
         parser.add_argument("--out", type=Path, required=True)
-        parser.add_argument("--cache-dir", type=Path, default=Path("results/cache/selfgen"), help="resume cache")
+        parser.add_argument(
+            "--cache-dir", type=Path, default=Path("results/cache/generate_rejected"), help="resume cache"
+        )
         args = parser.parse_args()
         cli_utils.setup(args.threads)
         workflow = cli_utils.workflow(args)
-        if args.recipe not in workflow.selfgen_recipes:
-            parser.error(f"{args.recipe!r} has no rejected_generator: recipes with one are {workflow.selfgen_recipes}")
+        if args.recipe not in workflow.generate_rejected_recipes:
+            parser.error(
+                f"{args.recipe!r} has no rejected_generator: recipes with one are {workflow.generate_rejected_recipes}"
+            )
         rows, model_dir, out, cache_dir = args.rows, args.model_dir, args.out, args.cache_dir
         generator, compute, seed = (
-            workflow.selfgen_generator(args.recipe),
+            workflow.rejected_generator(args.recipe),
             workflow.config["compute"],
             workflow.config["seed"],
         )
         trust = workflow.config["trust_remote_code"]
-    D.selfgen_step(Path(rows), Path(model_dir), generator, compute, seed, Path(out), Path(cache_dir), trust)
+    D.generate_rejected(Path(rows), Path(model_dir), generator, compute, seed, Path(out), Path(cache_dir), trust)
 
 
 if __name__ == "__main__":

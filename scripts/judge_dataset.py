@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from rualign import cli_utils
-from rualign import sft_data as D
+from rualign import training_data as D
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ import argparse
 from pathlib import Path
 
 from rualign import cli_utils
-from rualign import sft_data as D
+from rualign import training_data as D
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ def _jsonl(path: str, rows: list[dict], prov: Provenance) -> str:
 
 
 def recipe_stats(name: str, recipe: dict, seed: int = 0) -> dict:
-    """A results/data/<recipe>/stats.json as rualign.sft_data.recipe_step writes it (normalise block,
+    """A results/data/<recipe>/stats.json as rualign.training_data.recipe_step writes it (normalise block,
     filters in order with in/kept/dropped and their extras, split, tokens per training example)."""
     rng = random.Random(f"{seed}:{name}")
     read = rng.randint(900, 1200)
@@ -119,7 +119,7 @@ def build(root: Path, experiments=("baseline", "gm60", "gm100"), table: str = "t
                 f"{recipe}/train.jsonl",
                 [{"messages": [{"role": "user", "content": "Привет"}, {"role": "assistant", "content": "Да"}]}],
                 Provenance(
-                    "prepare_sft_data",
+                    "prepare_recipe",
                     inputs={"raw": "data/raw_gm.jsonl"},
                     config={"source": GM_HUB, "fraction": fraction},
                     seed=1,

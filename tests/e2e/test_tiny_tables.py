@@ -93,7 +93,9 @@ def test_self_generated_rejected_answers_replace_the_dataset_ones(run: Path):
         json.loads(x)["id"]: json.loads(x)
         for x in (run / "results/data/normalised/saiga_preferences.jsonl").read_text().splitlines()
     }
-    generated = [json.loads(x) for x in (run / "results/data/selfgen/selfgen-t1.0-p1.0.jsonl").read_text().splitlines()]
+    generated = [
+        json.loads(x) for x in (run / "results/data/generate_rejected/selfgen-t1.0-p1.0.jsonl").read_text().splitlines()
+    ]
     assert len(generated) == len(original)
     assert all(row["chosen"] == original[row["id"]]["chosen"] for row in generated)
     assert sum(row["rejected"] != original[row["id"]]["rejected"] for row in generated) > len(generated) // 2
@@ -153,7 +155,7 @@ def test_audit_of_a_simpo_cell_reaches_the_raw_training_data_and_catches_a_chang
         "results/models/selfgen-t0.3-p0.9",  # merged model
         "results/adapters/selfgen-t0.3-p0.9",  # its adapter
         "results/models/gm100-saiga60-rag55-ood5",  # the parent (best SFT)
-        "results/data/selfgen/selfgen-t0.3-p0.9.jsonl",  # its self-generated pairs
+        "results/data/generate_rejected/selfgen-t0.3-p0.9.jsonl",  # its self-generated pairs
         "data/sft/saiga_preferences/train.jsonl",  # the raw preference file
     ):
         assert step in result.stdout, step
@@ -230,3 +232,31 @@ def test_changing_one_hyperparameter_replans_only_what_depends_on_it(
     rule = r"rule evaluate_model:\n(?:    .*\n)*?    wildcards: experiment=([^,\s]+)"
     assert trained == retrained and set(re.findall(rule, result.stdout)) == evaluated
     assert set(re.findall(r"output: results/tables/(\w+)\.tex", result.stdout)) == {"table11"}
+
+
+def test_steps_run_by_hand_give_what_their_rules_wrote(run: Path, tmp_path):
+    """Without Snakemake a step takes names, paths and the same config files, and writes the same result."""
+    config = ("--configfile", "config.yaml", "--configfile", CI_CONFIG)
+
+    def by_hand(script: str, *args) -> None:
+        result = subprocess.run(
+            [sys.executable, f"scripts/{script}", *config, *map(str, args)], cwd=run, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    score = tmp_path / "flores_en_ru.json"
+    by_hand(
+        "score_text.py",
+        *("--experiment", "baseline", "--benchmark", "flores_en_ru", "--out", score),
+        *(
+            "--items",
+            "results/benchmarks/flores_en_ru.jsonl",
+            "--generations",
+            "results/generations/baseline/flores_en_ru.jsonl",
+        ),
+    )
+    by_rule = json.loads((run / "results/scores/baseline/flores_en_ru.json").read_text(encoding="utf-8"))
+    assert json.loads(score.read_text(encoding="utf-8"))["metrics"] == by_rule["metrics"]
+    recipe = tmp_path / "gm100.yaml"
+    by_hand("training_recipe.py", "--experiment", "gm100", "--out", recipe)
+    assert recipe.read_bytes() == (run / "results/recipes/gm100.yaml").read_bytes()

@@ -45,7 +45,7 @@ def test_lineage_reaches_training_data_raw_source_config_and_code(chain, tmp_pat
     ):
         assert expected in paths, expected
     steps = {n.path: (n.provenance or {}).get("step") for n in report.nodes}
-    assert steps["results/adapters/gm60"] == "train" and steps["results/data/gm60/train.jsonl"] == "prepare_sft_data"
+    assert steps["results/adapters/gm60"] == "train" and steps["results/data/gm60/train.jsonl"] == "prepare_recipe"
     text = format_report(report)
     assert "hub Vikhrmodels/GrandMaster-PRO-MAX revision " + "0" * 40 + " (pinned commit)" in text
     assert '"fraction":0.6' in text and "package sha256" in text and "torch" in text

@@ -295,7 +295,7 @@ def test_case7_empty_benchmark_file_names_its_path(tmp_path):
 def test_case6_duplicated_rows_stay_on_one_side_of_the_split(tmp_path):
     """Case 6: identical training rows (other ids) never appear in both train and validation; same seed
     gives byte-identical files."""
-    from rualign import sft_data as D
+    from rualign import training_data as D
     from rualign.io import dumps_line
 
     spec = {"source": {"path": "raw.jsonl"}, "kind": "chat", "fields": {"messages": "messages"}}
@@ -323,7 +323,7 @@ def test_case6_duplicated_rows_stay_on_one_side_of_the_split(tmp_path):
 
 def test_case6_split_without_duplicates_is_unchanged():
     """Case 6: with distinct rows the validation rows are still the first round(share x n) of the order."""
-    from rualign import sft_data as D
+    from rualign import training_data as D
 
     rows = [{"id": f"ds:{i}", "messages": [{"role": "user", "content": str(i)}]} for i in range(20)]
     train, validation = D.split_validation(rows, 0.1)
@@ -333,7 +333,7 @@ def test_case6_split_without_duplicates_is_unchanged():
 # ---------------------------------------------------------------- case 7 (empty chosen)
 def test_case7_empty_chosen_answer_stops_normalise(tmp_path):
     """Case 7: an empty chosen answer is a bad row (error naming file:line and field; counted with drop)."""
-    from rualign import sft_data as D
+    from rualign import training_data as D
     from rualign.io import DataError
 
     spec = {

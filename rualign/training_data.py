@@ -1,18 +1,21 @@
-"""Training data: raw datasets -> one chat format -> recipe filters -> seeded split -> nested fractions.
+"""Training data, SFT and preference: raw datasets -> one format -> recipe filters -> seeded split -> fractions.
 
-Three steps, each a rule with a file output:
+Each step is a rule with a file output (`*_step` and `generate_rejected` are what scripts/ call):
 
-1. `normalise`: a raw dataset (repo file or hub revision) becomes rows in one format,
+1. `normalise` (rule normalise_dataset): a raw dataset (repo file or hub revision) becomes rows in one format,
    SFT  {"id", "dataset", "messages": [{"role", "content"}], "meta": {...}}
    pref {"id", "dataset", "prompt": [...], "chosen": [assistant], "rejected": [assistant], "meta"}
    A bad row (invalid UTF-8 or JSON, missing field, wrong type, empty answer, unknown role) is an
    error naming file, line and field, or, with `on_bad_row: drop`, dropped and counted.
-2. `build_recipe`: a seeded shuffle of the normalised rows, then the recipe's filters in that order
-   (opus_score threshold, LLM-judge score set, ood share, preference pair checks), then the
-   validation split (the first rows of the shuffled, filtered order, equal rows kept on one side)
-   and the train rows (the rest).
-3. `take_fraction`: the first ceil(p % of n) train rows. Every fraction is a prefix of one shuffled
-   order, so the 60 % set is inside the 80 % set and fraction ablations compare like with like.
+   LLM-judge scores of RAG rows (rule judge_dataset, `judge_step`: rualign.data_judge) and
+   self-generated rejected answers (rule generate_rejected, `generate_rejected`) are steps beside it.
+2. `build_recipe` (rule prepare_recipe): a seeded shuffle of the normalised rows, then the recipe's
+   filters in that order (opus_score threshold, LLM-judge score set, ood share, preference pair
+   checks), then the validation split (the first rows of the shuffled, filtered order, equal rows
+   kept on one side) and the train rows (the rest).
+3. `take_fraction` (rule take_fraction): the first ceil(p % of n) train rows. Every fraction is a
+   prefix of one shuffled order, so the 60 % set is inside the 80 % set and fraction ablations
+   compare like with like.
 """
 
 from __future__ import annotations
@@ -474,7 +477,7 @@ def fraction_step(train_path: Path, percent: int, out: Path) -> None:
     write_json_atomic(sidecar(out), prov.block(rows_in=len(rows), rows_kept=len(kept)))
 
 
-def selfgen_step(
+def generate_rejected(
     rows_path: Path,
     model_dir: Path,
     generator: dict,

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from rualign import sft_data as D
+from rualign import training_data as D
 from rualign.io import DataError, RualignError
 
 CHAT_SPEC = {
