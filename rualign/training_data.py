@@ -329,7 +329,7 @@ def build_recipe(
 
     current = seeded_order(rows, seed)
     if recipe.get("meta_equals"):
-        wanted = recipe["meta_equals"]
+        wanted = dict(sorted(recipe["meta_equals"].items()))  # the label does not depend on the config's key order
         current = step(f"meta {wanted}", current, filter_meta(current, wanted))
     if recipe.get("min_opus_score") is not None:
         threshold = recipe["min_opus_score"]
