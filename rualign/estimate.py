@@ -284,20 +284,15 @@ class Estimator:
 
     def job_cost(self, job: Job) -> RuleCost:
         w = job.wildcards
-        if job.rule == "train":
-            return self.train(w.get("experiment", "?"))
-        if job.rule == "judge_dataset" and w.get("dataset"):
-            return self.judge_dataset(w["dataset"])
-        if job.rule == "generate_rejected" and w.get("recipe"):
-            return self.generate_rejected(w["recipe"])
-        if job.rule == "evaluate_model":
-            return self.evaluate_model()
-        if job.rule == "generate_reference":
-            return self.generate("ru_arena_hard", "reference")
-        if job.rule == "judge_arena":
-            return self.judge_arena()
-        known = job.rule in KNOWN_CHEAP_RULES
-        return RuleCost(jobs=1, known=known)
+        cost = {  # the COSTED_RULES
+            "train": lambda: self.train(w.get("experiment", "?")),
+            "judge_dataset": lambda: self.judge_dataset(w["dataset"]),
+            "generate_rejected": lambda: self.generate_rejected(w["recipe"]),
+            "evaluate_model": self.evaluate_model,
+            "generate_reference": lambda: self.generate("ru_arena_hard", "reference"),
+            "judge_arena": self.judge_arena,
+        }.get(job.rule)
+        return cost() if cost else RuleCost(jobs=1, known=job.rule in KNOWN_CHEAP_RULES)
 
     def estimate(self, jobs: list[Job]) -> dict[str, RuleCost]:
         per_rule: dict[str, RuleCost] = {}
@@ -312,8 +307,11 @@ class Estimator:
         return per_rule
 
 
-# Rules with no GPU time and no tokens by design (CPU steps); anything else unknown is flagged.
+# The rules that cost GPU time or tokens (Estimator.job_cost), and those with none by design (CPU steps);
+# a rule in neither is flagged as unknown. tests/unit/test_estimate.py checks that every rule is in one.
+COSTED_RULES = {"train", "judge_dataset", "generate_rejected", "evaluate_model", "generate_reference", "judge_arena"}
 KNOWN_CHEAP_RULES = {
+    "training_recipe",
     "base_model",
     "prepare_benchmark",
     "normalise_dataset",

@@ -1,5 +1,7 @@
 """rualign estimate over a synthetic job list: tokens and A100-hours from the cost model, unknown rules."""
 
+import re
+
 import pytest
 
 from rualign import config as config_mod
@@ -145,3 +147,17 @@ def test_targets_and_bad_cost_model(tmp_path):
     bad.write_text("datasets: {}\n")
     with pytest.raises(RualignError, match="section 'training' missing"):
         load_cost_model(bad)
+
+
+def test_every_rule_of_the_workflow_is_costed_or_known_to_be_cheap(estimator):
+    """A renamed or new rule must not silently count as free: each one is costed or listed as a CPU step."""
+    from rualign.estimate import COSTED_RULES, KNOWN_CHEAP_RULES, Job
+    from tests.workflow_helpers import ROOT
+
+    rules = {m for f in (ROOT / "rules").glob("*.smk") for m in re.findall(r"^rule (\w+):", f.read_text(), re.M)}
+    rules -= {r for r in rules if r.startswith("unknown_")}  # catch-alls that only raise errors
+    assert rules == COSTED_RULES | KNOWN_CHEAP_RULES
+    wildcards = {"experiment": "gm60", "dataset": "grounded_rag_ru_v2", "recipe": "selfgen-t0.3-p0.9"}
+    for rule in COSTED_RULES:
+        cost = estimator.job_cost(Job(rule, wildcards))
+        assert cost.known and cost.gpu_hours > 0, rule
