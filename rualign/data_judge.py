@@ -82,9 +82,10 @@ def score_rows(
             judge_cfg["max_concurrency"],
             judge_cfg["timeout_s"],
         )
-        for row in todo:  # the endpoint batches server-side; rows are short
-            text = judge._complete(judge_prompt(row["messages"], "generate"))
-            cache.add({"id": row["id"], "judgment": text, "score": parse_score(text)})
+        judge.complete_all(
+            [judge_prompt(row["messages"], "generate") for row in todo],
+            lambda i, text: cache.add({"id": todo[i]["id"], "judgment": text, "score": parse_score(text)}),
+        )
     elif todo:
         from rualign.generation import SamplingParams, make_backend, render_chat
 

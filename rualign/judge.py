@@ -35,6 +35,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -355,6 +356,19 @@ class OpenAIJudge:
         if not isinstance(content, str):
             raise UnusableReply(f"reply has message.content {content!r}, not text")
         return content
+
+    def complete_all(self, prompts: list[list[dict[str, str]]], on_result: Callable[[int, str], None]) -> None:
+        """`_complete` for every prompt, max_concurrency requests at a time; on_result(index, text) as each
+        reply arrives (one at a time). The first error stops it; replies already recorded stay."""
+        lock = threading.Lock()
+
+        def one(index: int) -> None:
+            text = self._complete(prompts[index])
+            with lock:
+                on_result(index, text)
+
+        with ThreadPoolExecutor(self.max_concurrency) as pool:
+            list(pool.map(one, range(len(prompts))))
 
     def label_probs(self, messages: list[dict[str, str]], labels: tuple[str, ...]) -> list[float]:
         """llmtf_open's ApiVLLMModel.calculate_tokens_proba: continue the final assistant message

@@ -3,6 +3,7 @@
 import json
 import math
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -243,3 +244,31 @@ def test_a_client_error_fails_that_game_without_retries(tmp_path, llmtf_server, 
     with pytest.raises(RualignError, match="1 of 2 judgment.*HTTP 400.*prompt too long"):
         run_judge(items, answers, {}, _llmtf_cfg(llmtf_server), {}, None, tmp_path / "j", tmp_path / "c")
     assert len(LlmtfServer.bodies) == 2  # no retry of the 400; the other game was judged and cached
+
+
+def test_data_judge_sends_max_concurrency_requests_at_a_time(tmp_path, monkeypatch):
+    import threading
+
+    from rualign import data_judge
+
+    lock, active, peak = threading.Lock(), [0], [0]
+
+    def complete(self, messages):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        time.sleep(0.05)
+        with lock:
+            active[0] -= 1
+        return f"Ответ хороший. Оценка: {len(messages[1]['content']) % 5 + 1}"
+
+    monkeypatch.setattr(OpenAIJudge, "_complete", complete)
+    rows = [{"id": f"r{i}", "messages": [{"role": "user", "content": "вопрос " * i}]} for i in range(8)]
+    rows_path = tmp_path / "rows.jsonl"
+    rows_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    config = {**_llmtf_cfg("http://127.0.0.1:9/v1"), "max_concurrency": 4}
+    scored = data_judge.score_rows(rows, rows_path, config, {}, None, tmp_path / "cache")
+    assert [row["id"] for row in scored] == [row["id"] for row in rows]  # in row order, whatever the reply order
+    expected = [len(data_judge.judge_prompt(r["messages"], "generate")[1]["content"]) % 5 + 1 for r in rows]
+    assert [row["score"] for row in scored] == expected
+    assert peak[0] == 4
