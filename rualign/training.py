@@ -324,8 +324,27 @@ def last_checkpoint(checkpoint_dir: Path, signature: str) -> Path | None:
         shutil.rmtree(checkpoint_dir)
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     marker.write_text(signature + "\n")
+    return _latest_checkpoint(checkpoint_dir)
+
+
+def _latest_checkpoint(checkpoint_dir: Path) -> Path | None:
     done = [p for p in checkpoint_dir.glob("checkpoint-*") if (p / "trainer_state.json").is_file()]
     return max(done, key=lambda p: int(p.name.split("-")[1]), default=None)
+
+
+def trainer_rows(
+    stage: str, args: dict[str, Any], tokenizer, train_rows: list[dict], val_rows: list[dict]
+) -> tuple[list[dict], list[dict], int]:
+    """(train, validation, pairs dropped) as the stage's trl trainer takes them: tokenised conversations with
+    loss masks (SFT) or conversational pairs without over-long prompts (preference stages)."""
+    if not STAGES[stage].preference:
+        train_data = [tokenize_sft(tokenizer, r["messages"], args["max_length"]) for r in train_rows]
+        return train_data, [tokenize_sft(tokenizer, r["messages"], args["max_length"]) for r in val_rows], 0
+    train_data, dropped = preference_rows(train_rows, stage, tokenizer, args["max_prompt_length"])
+    val_data, _ = preference_rows(val_rows, stage, tokenizer, args["max_prompt_length"])
+    if dropped:
+        log.warning("%d pair(s) dropped: prompt longer than max_prompt_length=%d", dropped, args["max_prompt_length"])
+    return train_data, val_data, dropped
 
 
 # ---------------------------------------------------------------- steps
@@ -358,17 +377,7 @@ def train(
     set_seed(seed)
     tokenizer = load_tokenizer(parent_dir, padding_side="right", trust_remote_code=trust_remote_code)
     train_rows, val_rows = read_jsonl(train_path), read_jsonl(validation_path)
-    dropped = 0
-    if not STAGES[stage].preference:
-        build = lambda rows: [tokenize_sft(tokenizer, r["messages"], args["max_length"]) for r in rows]  # noqa: E731
-        train_data, val_data = build(train_rows), build(val_rows)
-    else:
-        train_data, dropped = preference_rows(train_rows, stage, tokenizer, args["max_prompt_length"])
-        val_data, _ = preference_rows(val_rows, stage, tokenizer, args["max_prompt_length"])
-        if dropped:
-            log.warning(
-                "%d pair(s) dropped: prompt longer than max_prompt_length=%d", dropped, args["max_prompt_length"]
-            )
+    train_data, val_data, dropped = trainer_rows(stage, args, tokenizer, train_rows, val_rows)
     if not train_data:
         raise RualignError(f"{train_path}: no training rows left (max_prompt_length {args.get('max_prompt_length')})")
 
@@ -380,11 +389,10 @@ def train(
     # use_cpu=True asks the same of this shared state).
     processes = PartialState(cpu=device == "cpu")
     signature = run_signature(stage, args, lora, inputs, seed)
-    with processes.main_process_first():
+    with processes.main_process_first():  # the main process clears checkpoints of another run first
         resume = last_checkpoint(checkpoint_dir, signature) if processes.is_main_process else None
     if not processes.is_main_process:
-        done = [p for p in checkpoint_dir.glob("checkpoint-*") if (p / "trainer_state.json").is_file()]
-        resume = max(done, key=lambda p: int(p.name.split("-")[1]), default=None)
+        resume = _latest_checkpoint(checkpoint_dir)
     if resume:
         log.info("resuming from %s", resume)
     model = load_for_training(parent_dir, args, device, trust_remote_code)
@@ -400,53 +408,62 @@ def train(
     started = time.time()
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     wall = time.time() - started
-    state = trainer.state
-    summary: dict[str, Any] = {
-        "experiment": experiment,
-        "stage": stage,
-        "global_step": state.global_step,
-        "resumed_from": resume.name if resume else None,
-        "train_rows": len(train_rows),
-        "pairs_dropped_prompt_too_long": dropped,
-        "train_loss": result.training_loss,
-        "tokens_seen": int(state.num_input_tokens_seen or 0) or epoch_tokens(train_data, tokenizer, state.epoch),
-        "train_wall_s": round(wall, 2),
-        "log_history": state.log_history,
-    }
-    summary["tokens_per_s"] = round(summary["tokens_seen"] / wall, 1) if wall > 0 else None
-    # Data parallel: every process takes per_device rows per micro-step; tokens_seen is summed over them.
-    targs = trainer.args
-    summary["world_size"] = processes.num_processes
-    summary["per_device_train_batch_size"] = targs.per_device_train_batch_size
-    summary["gradient_accumulation_steps"] = targs.gradient_accumulation_steps
-    summary["effective_batch"] = (
-        targs.per_device_train_batch_size * targs.gradient_accumulation_steps * processes.num_processes
-    )
+    summary = training_summary(experiment, stage, trainer, result, wall, processes.num_processes, tokenizer, train_data)
+    summary.update(resumed_from=resume.name if resume else None, train_rows=len(train_rows))
+    summary["pairs_dropped_prompt_too_long"] = dropped
     if val_data:
         summary["eval"] = trainer.evaluate()
     if not processes.is_main_process:
         return summary
+    save_adapter(trainer, tokenizer, summary, prov, checkpoint_dir / "runs", out)
+    if not args["keep_checkpoints"]:
+        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    log.info(
+        "%s: %d steps, loss %.4f, %.1f tokens/s -> %s",
+        experiment,
+        summary["global_step"],
+        result.training_loss,
+        summary["tokens_per_s"] or 0,
+        out,
+    )
+    return summary
+
+
+def training_summary(
+    experiment: str, stage: str, trainer, result, wall: float, world_size: int, tokenizer, train_data: list[dict]
+) -> dict[str, Any]:
+    """Steps, losses, tokens/s and batch sizes of a finished trainer.train()."""
+    state, targs = trainer.state, trainer.args
+    tokens = int(state.num_input_tokens_seen or 0) or epoch_tokens(train_data, tokenizer, state.epoch)
+    return {
+        "experiment": experiment,
+        "stage": stage,
+        "global_step": state.global_step,
+        "train_loss": result.training_loss,
+        "tokens_seen": tokens,
+        "train_wall_s": round(wall, 2),
+        "log_history": state.log_history,
+        "tokens_per_s": round(tokens / wall, 1) if wall > 0 else None,
+        # Data parallel: every process takes per_device rows per micro-step; tokens_seen is summed over them.
+        "world_size": world_size,
+        "per_device_train_batch_size": targs.per_device_train_batch_size,
+        "gradient_accumulation_steps": targs.gradient_accumulation_steps,
+        "effective_batch": targs.per_device_train_batch_size * targs.gradient_accumulation_steps * world_size,
+    }
+
+
+def save_adapter(trainer, tokenizer, summary: dict[str, Any], prov: Provenance, runs: Path, out: Path) -> None:
+    """The adapter folder, written atomically: adapter (safetensors), tokenizer, TensorBoard `runs/`, the
+    training summary and provenance."""
     with atomic_path(out) as tmp:
         trainer.model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
-        runs = checkpoint_dir / "runs"
         if runs.is_dir():  # TensorBoard event files travel with the adapter
             shutil.copytree(runs, tmp / "runs")
         write_json_atomic(tmp / "training_summary.json", summary)
         write_json_atomic(
             tmp / "provenance.json", prov.block(summary={k: v for k, v in summary.items() if k != "log_history"})
         )
-    if not args["keep_checkpoints"]:
-        shutil.rmtree(checkpoint_dir, ignore_errors=True)
-    log.info(
-        "%s: %d steps, loss %.4f, %.1f tokens/s -> %s",
-        experiment,
-        state.global_step,
-        result.training_loss,
-        summary["tokens_per_s"] or 0,
-        out,
-    )
-    return summary
 
 
 MODEL_CARD = """---
