@@ -872,10 +872,11 @@ def compile_pdf(tex: Path, engine: str, out: Path) -> dict[str, Any]:
     }
 
 
-def build_context(config: dict[str, Any], tables: list[Path], published_path: Path, root: Path) -> dict[str, Any]:
-    published_all = yaml.safe_load(published_path.read_text(encoding="utf-8"))
-    built = []
-    score_files: list[Path] = []
+def built_tables(
+    config: dict[str, Any], tables: list[Path], published_path: Path, root: Path
+) -> tuple[list[dict[str, Any]], list[Path]]:
+    """Each built table with its scores, the paper's numbers and their comparison; the score files read."""
+    built, score_files = [], []
     for table_path in tables:
         table_id = table_path.stem
         spec, scores, files = table_scores(table_path, root)
@@ -894,13 +895,17 @@ def build_context(config: dict[str, Any], tables: list[Path], published_path: Pa
                 "comparison": compare_table(spec, scores, published),
             }
         )
-    ids = list(dict.fromkeys(c for t in built for c in t["columns"]))
-    experiments = []
+    return built, score_files
+
+
+def experiment_rows(config: dict[str, Any], ids: list[str]) -> list[dict[str, Any]]:
+    """The report's experiments: description, lineage to the base model, trained or not, assumptions."""
+    all_experiments = config.get("experiments", {})
+    rows = []
     for column in ids:
-        all_experiments = config.get("experiments", {})
         exp = all_experiments.get(column, {}) or {}
         chain = ancestors(all_experiments, column) if column in all_experiments else []
-        experiments.append(
+        rows.append(
             {
                 "id": column,
                 "description": exp.get("description", ""),
@@ -909,10 +914,15 @@ def build_context(config: dict[str, Any], tables: list[Path], published_path: Pa
                 "assumptions": exp.get("assumptions") or [],
             }
         )
-    benchmarks = []
+    return rows
+
+
+def benchmark_rows(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's benchmarks: stand-in or not, item limit, data sources (the first four)."""
+    rows = []
     for bench, spec in config.get("benchmarks", {}).items():
         sources = [f"{k}: {_source_text(s)}" for k, s in raw_sources(spec)]
-        benchmarks.append(
+        rows.append(
             {
                 "id": bench,
                 "standin": bool(spec.get("standin")),
@@ -920,6 +930,15 @@ def build_context(config: dict[str, Any], tables: list[Path], published_path: Pa
                 "sources": sources[:4] + ([f"... {len(sources) - 4} more"] if len(sources) > 4 else []),
             }
         )
+    return rows
+
+
+def build_context(config: dict[str, Any], tables: list[Path], published_path: Path, root: Path) -> dict[str, Any]:
+    published_all = yaml.safe_load(published_path.read_text(encoding="utf-8"))
+    built, score_files = built_tables(config, tables, published_path, root)
+    ids = list(dict.fromkeys(c for t in built for c in t["columns"]))
+    experiments = experiment_rows(config, ids)
+    benchmarks = benchmark_rows(config)
     stats = data_stats(root)
     trained = [e for e in experiments if e["trained"]]
     checks, check_files = pipeline_checks(config, pooled_scores(built), root)
