@@ -1,9 +1,11 @@
-"""Evaluation steps behind scripts/: prepare benchmark items, evaluate a model, score.
+"""Evaluation steps behind scripts/: prepare benchmark items, evaluate a model, score answers.
 
 `evaluate_model` is the workflow's evaluation step: one process per model answers every generative
 benchmark and scores both MMLUs, loading the model once (a model load and Python start-up cost
 more than a tiny benchmark's answers). `generate_answers` and `score_mmlu` are its per-benchmark
-parts, each resumable from its own cache, and also run alone (scripts/generate.py, scripts/score.py).
+parts, each resumable from its own cache (rualign.resumable); `generate_answers` alone also writes
+the generated reference answers (scripts/generate.py). `score_text` scores LIBRA and FLORES answers
+with their kind's `score` (rualign.benchmarks).
 
 Every step writes its outputs atomically with a provenance block (score JSON) or a
 provenance sidecar (`<output>.provenance.json`) for JSONL files.
