@@ -299,3 +299,15 @@ def test_arena_llmtf_reference_files_match_questions_by_position(tmp_path):
     llmtf.write_text(json.dumps([{"instruction": "другой", "output": "x"}, {"instruction": "вопрос 3", "output": "y"}]))
     with pytest.raises(DataError, match=r"Qwen2\.5-32B-Instruct\.json:1: instruction differs"):
         arena.prepare(B.BENCHMARKS["ru_arena_hard"], spec, tmp_path, 0)
+
+
+def test_the_schema_configures_exactly_the_registered_benchmarks_and_every_kind_is_complete():
+    from rualign.config import load_schema
+
+    assert set(load_schema()["properties"]["benchmarks"]["properties"]) == set(B.BENCHMARKS)
+    assert {bench.kind.name for bench in B.BENCHMARKS.values()} == set(B.KINDS)
+    assert {metric.benchmark for metric in B.METRICS.values()} == set(B.BENCHMARKS)
+    for kind in B.KINDS.values():
+        assert kind.scored_by in ("text", "judge", "next_token"), kind.name
+        assert (kind.score is not None) == (kind.scored_by == "text"), kind.name
+        assert kind.generative == (kind.scored_by != "next_token"), kind.name

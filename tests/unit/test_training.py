@@ -244,3 +244,11 @@ def test_every_registered_stage_builds_its_trl_config_and_trainer(stage, tmp_pat
         assert config.max_completion_length == args["max_length"] - args["max_prompt_length"]
     if "beta" in spec.own_args:
         assert config.beta == 0.5
+
+
+def test_the_schema_offers_exactly_the_registered_stage_types():
+    from rualign.config import load_schema
+
+    stage = load_schema()["properties"]["experiments"]["additionalProperties"]["properties"]["stage"]
+    assert stage["properties"]["type"]["enum"] == list(T.STAGES)
+    assert list(load_schema()["properties"]["training"]["properties"]["stages"]["properties"]) == list(T.STAGES)
