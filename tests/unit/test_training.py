@@ -250,5 +250,5 @@ def test_the_schema_offers_exactly_the_registered_stage_types():
     from rualign.config import load_schema
 
     stage = load_schema()["properties"]["experiments"]["additionalProperties"]["properties"]["stage"]
-    assert stage["properties"]["type"]["enum"] == list(T.STAGES)
-    assert list(load_schema()["properties"]["training"]["properties"]["stages"]["properties"]) == list(T.STAGES)
+    assert set(stage["properties"]["type"]["enum"]) == set(T.STAGES)
+    assert set(load_schema()["properties"]["training"]["properties"]["stages"]["properties"]) == set(T.STAGES)
