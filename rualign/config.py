@@ -369,7 +369,23 @@ def resolve(user_config: dict[str, Any], source: str = "config.yaml") -> dict[st
     if not isinstance(overrides, dict):
         raise ConfigError(f"{source}: overrides must be a mapping, got {overrides!r}")
     merged = deep_merge(merged, overrides, null_deletes=True)
-    return validate(merged, source)
+    return canonical_order(validate(merged, source))
+
+
+def canonical_order(config: dict[str, Any]) -> dict[str, Any]:
+    """The config with every mapping's keys sorted, except the list of tables (their order is the report's
+    and the index's). Key order in the YAML files (or from merging several) then neither reruns a job
+    (Snakemake compares params by their repr) nor reaches a step (e.g. the order of reference models)."""
+
+    def ordered(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: ordered(value[key]) for key in sorted(value)}
+        if isinstance(value, list):
+            return [ordered(item) for item in value]
+        return value
+
+    tables = config.get("tables", {})
+    return {**ordered(config), "tables": {name: ordered(spec) for name, spec in tables.items()}}
 
 
 def load(path: str | Path = ROOT / "config.yaml", extra: dict[str, Any] | None = None) -> dict[str, Any]:

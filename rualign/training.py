@@ -144,11 +144,19 @@ def epoch_tokens(rows: list[dict], tokenizer, epochs: float) -> int:
 
 
 def stage_args(config: dict[str, Any], experiment: str) -> dict[str, Any]:
-    """Trainer args of an experiment: runtime settings, its stage type's block, its own overrides."""
+    """Hyperparameters of an experiment's stage: its stage type's block, its own overrides (LoRA ones apart)."""
     stage = config["experiments"][experiment]["stage"]
-    training = config["training"]
-    merged = {**training["runtime"], **training["stages"].get(stage["type"], {}), **stage["args"]}
+    merged = {**config["training"]["stages"].get(stage["type"], {}), **stage["args"]}
     return {k: v for k, v in merged.items() if k not in LORA_KEYS}
+
+
+# training.runtime settings of other steps: the merged model's dtype and the launcher's process count.
+NOT_TRAINER_RUNTIME = ("merge_dtype", "num_processes")
+
+
+def trainer_runtime(config: dict[str, Any]) -> dict[str, Any]:
+    """training.runtime as the trainer uses it: precision, checkpointing, logging, QLoRA."""
+    return {k: v for k, v in config["training"]["runtime"].items() if k not in NOT_TRAINER_RUNTIME}
 
 
 def stage_lora(config: dict[str, Any], experiment: str) -> dict[str, Any]:
@@ -164,8 +172,9 @@ RECIPE_KEYS = {
     "seed": int,
     "device": str,
     "trust_remote_code": bool,
-    "args": dict,
+    "args": dict,  # the stage's hyperparameters (stage_args)
     "lora": dict,
+    "runtime": dict,  # trainer_runtime
 }
 
 

@@ -225,7 +225,7 @@ class Workflow:
 
     def training_recipe(self, experiment: str) -> dict[str, Any]:
         """What scripts/train.py needs besides paths (results/recipes/<experiment>.yaml)."""
-        from rualign.training import stage_args, stage_lora
+        from rualign.training import stage_args, stage_lora, trainer_runtime
 
         return {
             "experiment": experiment,
@@ -235,6 +235,7 @@ class Workflow:
             "trust_remote_code": self.config["trust_remote_code"],
             "args": stage_args(self.config, experiment),
             "lora": stage_lora(self.config, experiment),
+            "runtime": trainer_runtime(self.config),
         }
 
     def train_launcher(self) -> list[str]:

@@ -11,7 +11,7 @@ from rualign.training import read_recipe, train
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--recipe", type=Path, required=True, help="stage, trainer args, LoRA, seed, device (YAML)")
+    parser.add_argument("--recipe", type=Path, required=True, help="stage, hyperparameters, LoRA, runtime, seed (YAML)")
     parser.add_argument("--parent-model", type=Path, required=True)
     parser.add_argument("--train", type=Path, required=True)
     parser.add_argument("--validation", type=Path, required=True)
@@ -24,7 +24,7 @@ def main() -> None:
     train(
         recipe["experiment"],
         recipe["stage"],
-        recipe["args"],
+        {**recipe["runtime"], **recipe["args"]},
         recipe["lora"],
         args.parent_model,
         args.train,

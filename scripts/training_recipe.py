@@ -1,5 +1,5 @@
-"""Write one experiment's training recipe (results/recipes/<experiment>.yaml): stage type, trl trainer args,
-LoRA settings, seed and device, as plain YAML that scripts/train.py reads (and a user may edit)."""
+"""Write one experiment's training recipe (results/recipes/<experiment>.yaml): stage type, hyperparameters,
+LoRA settings, trainer runtime, seed and device, as plain YAML that scripts/train.py reads (and a user may edit)."""
 
 from pathlib import Path
 

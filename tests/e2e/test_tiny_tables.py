@@ -46,8 +46,8 @@ def reproduced(tex: str, label: str) -> list[str]:
 def test_table4_has_every_metric_with_reproduced_and_paper_values(run: Path):
     tex = (run / "results/tables/table4.tex").read_text(encoding="utf-8")
     assert r"\toprule" in tex and r"\bottomrule" in tex
-    for metric, (_, label) in METRICS.items():
-        row = next(line for line in tex.splitlines() if line.startswith(label + " &"))
+    for metric, spec in METRICS.items():
+        row = next(line for line in tex.splitlines() if line.startswith(spec.label + " &"))
         cells = [c.strip() for c in row.removesuffix(r"\\").split("&")]
         assert re.fullmatch(r"-?\d+(\.\d+)?(\$\^\\dagger\$)?", cells[1]), (metric, cells)
         assert cells[2] != "--", f"{metric}: published value missing"
@@ -56,9 +56,9 @@ def test_table4_has_every_metric_with_reproduced_and_paper_values(run: Path):
 
 def test_trained_columns_have_numbers_and_the_chain_in_a_footnote(run: Path):
     tex = (run / "results/tables/table11.tex").read_text(encoding="utf-8")
-    for _, label in METRICS.values():
-        cells = reproduced(tex, label)
-        assert len(cells) == 3 and all(re.match(r"-?\d", c) for c in cells), (label, cells)
+    for spec in METRICS.values():
+        cells = reproduced(tex, spec.label)
+        assert len(cells) == 3 and all(re.match(r"-?\d", c) for c in cells), (spec.label, cells)
     assert r"gm100 $\rightarrow$ gm100-saiga60 $\rightarrow$ gm100-saiga60-rag55-ood5" in tex
     assert "Trained on hand-written stand-ins" in tex
 

@@ -73,7 +73,7 @@ def test_two_processes_train_one_adapter(stage, tiny_model_dir, data, tmp_path):
     recipe = tmp_path / f"mp-{stage}.yaml"
     write_recipe(
         {"experiment": f"mp-{stage}", "stage": stage, "seed": 1, "device": "cpu", "trust_remote_code": False}
-        | {"args": args, "lora": LORA},
+        | {"args": args, "lora": LORA, "runtime": {}},
         recipe,
     )
     command = [

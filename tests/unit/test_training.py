@@ -195,7 +195,7 @@ def test_rerun_after_kill_resumes_from_the_last_checkpoint(tiny_model_dir, data,
     recipe = tmp_path / "resume.yaml"
     write_recipe(
         {"experiment": "resume", "stage": "sft", "seed": 1, "device": "cpu", "trust_remote_code": False}
-        | {"args": args, "lora": LORA},
+        | {"args": args, "lora": LORA, "runtime": {}},
         recipe,
     )
     command = [
