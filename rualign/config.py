@@ -252,6 +252,12 @@ def _check_references(config: dict[str, Any], source: str) -> None:
         except LineageError as err:
             problems.append(f"experiments.{name}: {err}")
     problems += _check_training(config)
+    for name, exp in experiments.items():
+        canary = exp.get("canary") or {}
+        if canary and canary["metric"] not in METRICS:
+            problems.append(f"experiments.{name}.canary.metric: unknown metric '{canary['metric']}'")
+        if canary and canary["against"] not in experiments:
+            problems.append(f"experiments.{name}.canary.against: '{canary['against']}' is not an experiment")
     for table, spec in config["tables"].items():
         for column in spec["columns"]:
             if column not in experiments:

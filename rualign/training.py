@@ -461,11 +461,21 @@ def training_summary(
     }
 
 
+def sort_target_modules(adapter_config: Path) -> None:
+    """peft writes target_modules from a set, in the order of that process's string hashes: sorted, two
+    trainings of one config write the same adapter_config.json (same format as peft's: indent 2, sorted keys)."""
+    config = json.loads(adapter_config.read_text(encoding="utf-8"))
+    if isinstance(config.get("target_modules"), list):
+        config["target_modules"] = sorted(config["target_modules"])
+        adapter_config.write_text(json.dumps(config, indent=2, sort_keys=True), encoding="utf-8")
+
+
 def save_adapter(trainer, tokenizer, summary: dict[str, Any], prov: Provenance, runs: Path, out: Path) -> None:
     """The adapter folder, written atomically: adapter (safetensors), tokenizer, TensorBoard `runs/`, the
     training summary and provenance."""
     with atomic_path(out) as tmp:
         trainer.model.save_pretrained(tmp, safe_serialization=True)
+        sort_target_modules(tmp / "adapter_config.json")
         tokenizer.save_pretrained(tmp)
         if runs.is_dir():  # TensorBoard event files travel with the adapter
             shutil.copytree(runs, tmp / "runs")

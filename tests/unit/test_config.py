@@ -196,3 +196,20 @@ def test_thesis_protocol_is_the_default_and_reaches_the_generation_spec(user_con
     params = sampling_params(workflow.generation_spec("flores_ru_en"), 1)
     assert (params.temperature, params.top_p) == (0.1, 0.9)
     assert sampling_params({"max_new_tokens": 4}, 1).temperature == 0.0
+
+
+def test_a_canary_is_validated_and_reaches_the_resolved_config(user_config):
+    good = copy.deepcopy(user_config)
+    canary = {"metric": "babilong_qa1", "expect": "up", "against": "baseline"}
+    good["experiments"]["gm60"]["canary"] = canary
+    assert C.resolve(good)["experiments"]["gm60"]["canary"] == {**canary, "tolerance": 0}
+    assert C.resolve(good)["experiments"]["baseline"]["canary"] is None
+    bad = copy.deepcopy(user_config)
+    bad["experiments"]["gm60"]["canary"] = {"metric": "bleu", "expect": "up", "against": "nobody"}
+    with pytest.raises(C.ConfigError) as err:
+        C.resolve(bad)
+    assert "experiments.gm60.canary.metric: unknown metric 'bleu'" in str(err.value)
+    assert "experiments.gm60.canary.against: 'nobody' is not an experiment" in str(err.value)
+    bad["experiments"]["gm60"]["canary"] = {"metric": "rummlu", "expect": "sideways", "against": "baseline"}
+    with pytest.raises(C.ConfigError, match="sideways"):
+        C.resolve(bad)

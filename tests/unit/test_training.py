@@ -252,3 +252,14 @@ def test_the_schema_offers_exactly_the_registered_stage_types():
     stage = load_schema()["properties"]["experiments"]["additionalProperties"]["properties"]["stage"]
     assert set(stage["properties"]["type"]["enum"]) == set(T.STAGES)
     assert set(load_schema()["properties"]["training"]["properties"]["stages"]["properties"]) == set(T.STAGES)
+
+
+def test_adapter_config_lists_target_modules_sorted(tmp_path):
+    """peft writes them from a set (hash order differs between processes); sorted, reruns are byte-identical."""
+    config = tmp_path / "adapter_config.json"
+    config.write_text(json.dumps({"r": 4, "target_modules": ["v_proj", "down_proj", "q_proj"]}, indent=2))
+    T.sort_target_modules(config)
+    assert json.loads(config.read_text())["target_modules"] == ["down_proj", "q_proj", "v_proj"]
+    config.write_text(json.dumps({"r": 4, "target_modules": "all-linear"}))
+    T.sort_target_modules(config)
+    assert json.loads(config.read_text())["target_modules"] == "all-linear"
