@@ -115,11 +115,16 @@ class Workflow:
         retry_growth ** (attempt - 1) times its first request.
         """
         spec = {k: v for k, v in self.config["resources"].get(group, {}).items() if v is not None}
+        spec.pop("threads", None)  # the rule's threads: (`threads`), not a resource
         growth = spec.pop("retry_growth", 1.0)
         for key in ("mem_mb", "runtime"):
             if key in spec:
                 spec[key] = _grows_on_retry(spec[key], growth)
         return spec
+
+    def threads(self, group: str) -> int:
+        """CPU threads of a job in a rule group (the group's `threads`, default 2)."""
+        return self.config["resources"].get(group, {}).get("threads") or 2
 
     def generation_spec(self, benchmark: str) -> dict[str, Any]:
         """The part of a benchmark's config that shapes its answers (so other edits do not regenerate)."""

@@ -57,7 +57,7 @@ rule judge_dataset:
         dataset=RUALIGN.alternatives(RUALIGN.judged_datasets),
     conda:
         "../envs/rualign.yaml"
-    threads: 2
+    threads: RUALIGN.threads("judge")
     resources:
         **RUALIGN.resources("judge"),
     params:
@@ -82,7 +82,7 @@ rule generate_rejected:
         recipe=RUALIGN.alternatives(RUALIGN.generate_rejected_recipes),
     conda:
         "../envs/rualign.yaml"
-    threads: 2
+    threads: RUALIGN.threads("generate")
     resources:
         **RUALIGN.resources("generate"),
     params:

@@ -12,7 +12,7 @@ rule judge_arena:
         "logs/judge_arena/{experiment}.log",
     conda:
         "../envs/rualign.yaml"
-    threads: 2
+    threads: RUALIGN.threads("judge")
     resources:
         **RUALIGN.resources("judge"),
     params:

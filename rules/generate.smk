@@ -32,7 +32,7 @@ rule evaluate_model:
         "logs/evaluate_model/{experiment}.log",
     conda:
         "../envs/rualign.yaml"
-    threads: 2
+    threads: RUALIGN.threads("generate")
     resources:
         **RUALIGN.resources("generate"),
     params:
@@ -59,7 +59,7 @@ rule generate_reference:
         "logs/generate_reference/{reference}.log",
     conda:
         "../envs/rualign.yaml"
-    threads: 2
+    threads: RUALIGN.threads("generate")
     resources:
         **RUALIGN.resources("generate"),
     params:

@@ -8,7 +8,7 @@ rule base_model:
         "logs/base_model/{model}.log",
     conda:
         "../envs/rualign.yaml"
-    threads: 2
+    threads: RUALIGN.threads("base_model")
     resources:
         **RUALIGN.resources("base_model"),
     params:

@@ -30,7 +30,7 @@ rule train:
         experiment=RUALIGN.alternatives(RUALIGN.trained_experiments),
     conda:
         "../envs/rualign.yaml"
-    threads: 2
+    threads: RUALIGN.threads("train")
     resources:
         **RUALIGN.resources("train"),
     # a shell command, not script:, so that accelerate can launch several processes
@@ -54,7 +54,7 @@ rule merge_adapter:
         experiment=RUALIGN.alternatives(RUALIGN.trained_experiments),
     conda:
         "../envs/rualign.yaml"
-    threads: 2
+    threads: RUALIGN.threads("merge")
     resources:
         **RUALIGN.resources("merge"),
     params:

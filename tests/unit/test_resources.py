@@ -12,7 +12,14 @@ def workflow(resources: dict) -> Workflow:
 
 
 def test_missing_group_requests_nothing():
-    assert Workflow(config_mod.load(), ".").resources("train") == {}  # tiny scale: resources: {}
+    assert Workflow(config_mod.load(), ".").resources("train") == {}  # tiny scale: no cluster resources
+
+
+def test_threads_are_the_rules_threads_not_a_resource():
+    tiny = Workflow(config_mod.load(), ".")
+    assert (tiny.threads("generate"), tiny.threads("judge"), tiny.threads("train")) == (1, 1, 2)
+    assert tiny.resources("generate") == {}
+    assert workflow({"train": {"threads": 8, "cpus_per_task": 8}}).threads("train") == 8
 
 
 def test_unset_keys_are_left_out_and_gpu_keys_pass_unchanged():
