@@ -35,6 +35,7 @@ include: "rules/train.smk"
 include: "rules/generate.smk"
 include: "rules/evaluate.smk"
 include: "rules/tables.smk"
+include: "rules/checks.smk"
 include: "rules/report.smk"
 
 

@@ -1,7 +1,7 @@
 """Evaluation speed on this machine: the tiny model's prefill and decode rates against a measured roofline,
 and where a finished run's time went, per rule.
 
-    python benchmarks/evaluation_speed.py --model-dir results/base_models/smollm2-135m-instruct
+    python benchmarks/evaluation_speed.py --model-dir results/base_models/smollm2-135m-instruct  # 1 and 2 threads
     python benchmarks/evaluation_speed.py --snakemake-log .snakemake/log/<run>.snakemake.log
 
 Roofline: the fp32 matmul peak (square 2048 matmuls) bounds prefill at peak / (2 N) prompt tokens/s (N =
@@ -105,14 +105,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model-dir", type=Path, help="a materialised model (results/base_models/<name>)")
     parser.add_argument("--snakemake-log", type=Path, help="a finished run's .snakemake/log/*.snakemake.log")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="torch threads, one measurement each (the tiny scale runs inference jobs on 1 thread, two side by side)",
+    )
     args = parser.parse_args()
     if args.snakemake_log:
         rule_shares(args.snakemake_log)
-    if args.model_dir:
-        torch.set_num_threads(args.threads)
+    for threads in args.threads if args.model_dir else []:
+        torch.set_num_threads(threads)
         peak, bandwidth = matmul_peak(size=2048, repeats=10) / 1e9, copy_gbs()
-        print(f"machine ({args.threads} threads): fp32 matmul {peak:.0f} GFLOP/s, memory copy {bandwidth:.1f} GB/s")
+        print(f"\nmachine ({threads} threads): fp32 matmul {peak:.0f} GFLOP/s, memory copy {bandwidth:.1f} GB/s")
         model_rates(args.model_dir, peak, bandwidth)
 
 

@@ -256,6 +256,12 @@ def _check_references(config: dict[str, Any], source: str) -> None:
         canary = exp.get("canary") or {}
         if canary and canary["metric"] not in METRICS:
             problems.append(f"experiments.{name}.canary.metric: unknown metric '{canary['metric']}'")
+        elif canary and BENCHMARKS[METRICS[canary["metric"]].benchmark].kind.scored_by != "text":
+            problems.append(
+                f"experiments.{name}.canary.metric: '{canary['metric']}' is not scored from text (LIBRA, FLORES)"
+            )
+        elif canary and METRICS[canary["metric"]].benchmark not in config["benchmarks"]:
+            problems.append(f"experiments.{name}.canary.metric: benchmark of '{canary['metric']}' is not configured")
         if canary and canary["against"] not in experiments:
             problems.append(f"experiments.{name}.canary.against: '{canary['against']}' is not an experiment")
     for table, spec in config["tables"].items():

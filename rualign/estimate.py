@@ -210,9 +210,12 @@ class Estimator:
         return RuleCost(1, 0, p, g, self._gpu_hours("small", p, g))
 
     # ---- evaluation
-    def benchmark_size(self, benchmark: str) -> tuple[float, float, float]:
-        """(items, prompt tokens per item, generated tokens per item) of one benchmark at this config."""
+    def benchmark_size(self, benchmark: str, limit: int | None = None) -> tuple[float, float, float]:
+        """(items, prompt tokens per item, generated tokens per item) of one benchmark at this config
+        (`limit`: another item limit, as the pipeline checks' `checks.limit`)."""
         spec = self.config["benchmarks"].get(benchmark, {})
+        if limit is not None:
+            spec = {**spec, "limit": limit}
         sizes = self.cost["benchmarks"]
         key = (
             "babilong"
@@ -245,8 +248,8 @@ class Estimator:
         seconds += generated_tokens / _v(rates["decode"]) if generated_tokens else 0
         return seconds / 3600 * _v(rates["gpus"])
 
-    def generate(self, benchmark: str, kind: str = "small", startup: bool = True) -> RuleCost:
-        items, prompt, output = self.benchmark_size(benchmark)
+    def generate(self, benchmark: str, kind: str = "small", startup: bool = True, limit: int | None = None) -> RuleCost:
+        items, prompt, output = self.benchmark_size(benchmark, limit)
         p, g = items * prompt, items * output
         return RuleCost(1, 0, p, g, self._gpu_hours(kind, p, g, startup))
 
@@ -291,6 +294,7 @@ class Estimator:
             "evaluate_model": self.evaluate_model,
             "generate_reference": lambda: self.generate("ru_arena_hard", "reference"),
             "judge_arena": self.judge_arena,
+            "check_score": lambda: self.generate(w["libra_or_flores"], limit=self.config["checks"]["limit"]),
         }.get(job.rule)
         return cost() if cost else RuleCost(jobs=1, known=job.rule in KNOWN_CHEAP_RULES)
 
@@ -309,7 +313,15 @@ class Estimator:
 
 # The rules that cost GPU time or tokens (Estimator.job_cost), and those with none by design (CPU steps);
 # a rule in neither is flagged as unknown. tests/unit/test_estimate.py checks that every rule is in one.
-COSTED_RULES = {"train", "judge_dataset", "generate_rejected", "evaluate_model", "generate_reference", "judge_arena"}
+COSTED_RULES = {
+    "train",
+    "judge_dataset",
+    "generate_rejected",
+    "evaluate_model",
+    "generate_reference",
+    "judge_arena",
+    "check_score",
+}
 KNOWN_CHEAP_RULES = {
     "training_recipe",
     "base_model",
@@ -323,6 +335,8 @@ KNOWN_CHEAP_RULES = {
     "all_tables",
     "report",
     "merge_adapter",
+    "check_benchmark",
+    "pipeline_checks",
 }
 
 

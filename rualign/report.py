@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from rualign import checks as checks_mod
 from rualign import protocol
 from rualign.audit import raw_sources
 from rualign.benchmarks import METRICS
@@ -941,7 +942,7 @@ def build_context(config: dict[str, Any], tables: list[Path], published_path: Pa
     benchmarks = benchmark_rows(config)
     stats = data_stats(root)
     trained = [e for e in experiments if e["trained"]]
-    checks, check_files = pipeline_checks(config, pooled_scores(built), root)
+    checks, check_files = pipeline_checks(config, root)
     errata = _errata(published_all, [t["id"] for t in built])
     judge = config.get("judge", {})
     arena = config.get("benchmarks", {}).get("ru_arena_hard", {})
@@ -1009,65 +1010,36 @@ def run_signals(config: dict[str, Any], tables: list[dict[str, Any]]) -> list[di
     return sorted(out, key=lambda r: (order.get(r["experiment"], len(order)), r["experiment"]))  # table order
 
 
-def _score_block(experiment: str, metric: str, runs: dict, root: Path, files: list[Path]) -> dict | None:
-    """A metric's score block: from the tables' score files, else results/scores/<experiment>/*.json."""
-    if metric in runs.get(experiment, {}):
-        return runs[experiment][metric]
-    for path in sorted((root / "results/scores" / experiment).glob("*.json")):
-        try:
-            doc = read_json(path)
-        except RualignError:
+def pipeline_checks(config: dict[str, Any], root: Path) -> tuple[list[dict[str, str]], list[Path]]:
+    """The canaries' rows of results/checks/pipeline_checks.json (rualign/checks.py), formatted; a
+    configured canary the file lacks (checks not run: a report built by hand) says so."""
+    configured = checks_mod.canaries(config.get("experiments") or {})
+    path = root / checks_mod.VERDICTS
+    done = {row["experiment"]: row for row in read_json(path)["checks"]} if configured and path.is_file() else {}
+    rows = []
+    for experiment, canary in configured.items():
+        metric = canary["metric"]
+        row = {"experiment": experiment, "metric": metric, "expect": canary["expect"], "against": canary["against"]}
+        check = done.get(experiment)
+        if check is None:
+            rows.append({**row, "value": "--", "reference": "--", "delta": "--", "separated": "", "verdict": "not run"})
             continue
-        block = doc.get("metrics", {}).get(metric) if isinstance(doc, dict) else None
-        if isinstance(block, dict) and isinstance(block.get("value"), int | float):
-            files.append(path)
-            return block
-    return None
-
-
-def pipeline_checks(config: dict[str, Any], runs: dict, root: Path) -> tuple[list[dict[str, str]], list[Path]]:
-    """Canary experiments (config `canary: {metric, expect: up|down|none, against: <experiment>}`): did
-    the metric move the expected way against the reference run? Malformed entries are shown, not fatal.
-    `up`/`down` pass on the sign of the difference (CI-separated or not is stated); `none` passes when
-    the two 95 % CIs overlap (or, without CIs, when the difference is within `tolerance`, default 0)."""
-    rows, files = [], []
-    for experiment, spec in sorted((config.get("experiments") or {}).items()):
-        canary = spec.get("canary") if isinstance(spec, dict) else None
-        if not canary:
-            continue
-        if not isinstance(canary, dict):
-            canary = {}
-        metric, expect, against = canary.get("metric"), str(canary.get("expect", "?")), canary.get("against")
-        row = {"experiment": experiment, "metric": str(metric or "--"), "expect": expect}
-        row["against"] = str(against or "--")
-        row.update(value="--", reference="--", delta="--", separated="")
-        if not metric or not against or expect not in ("up", "down", "none"):
-            rows.append({**row, "verdict": "malformed canary (needs metric, expect up|down|none, against)"})
-            continue
-        mine = _score_block(experiment, metric, runs, root, files)
-        theirs = _score_block(against, metric, runs, root, files)
-        if mine is None or theirs is None or mine.get("value") is None or theirs.get("value") is None:
-            missing = experiment if mine is None else against
-            rows.append({**row, "verdict": f"not scored ({missing} has no {metric})"})
-            continue
-        delta = mine["value"] - theirs["value"]
-        ci_a, ci_b = _ci(mine), _ci(theirs)
-        overlap = None if not (ci_a and ci_b) else ci_a[0] <= ci_b[1] and ci_b[0] <= ci_a[1]
-        if expect == "up":
-            ok = delta > 0
-        elif expect == "down":
-            ok = delta < 0
-        else:
-            ok = overlap if overlap is not None else abs(delta) <= float(canary.get("tolerance", 0) or 0)
-        row.update(
-            value=fmt(metric, mine["value"]),
-            reference=fmt(metric, theirs["value"]),
-            delta=fmt(metric, delta, signed=True),
-            separated="" if overlap is None else ("no" if overlap else "yes"),
-            verdict="pass" if ok else "FAIL",
+        apart = check["cis_apart"]
+        rows.append(
+            {
+                **row,
+                "value": _value_ci(metric, check["value"], check["ci95"]),
+                "reference": _value_ci(metric, check["reference_value"], check["reference_ci95"]),
+                "delta": fmt(metric, check["delta"], signed=True),
+                "separated": "" if apart is None else ("yes" if apart else "no"),
+                "verdict": "pass" if check["passed"] else "FAIL",
+            }
         )
-        rows.append(row)
-    return rows, files
+    return rows, [path] if done else []
+
+
+def _value_ci(metric: str, value: float, ci95: list[float] | None) -> str:
+    return f"{fmt(metric, value)} {_ci_text(metric, _ci({'ci95': ci95}))}".strip()
 
 
 def _source_text(source: Any) -> str:

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from rualign import checks, protocol
 from rualign import config as config_mod
-from rualign import protocol
 from rualign.benchmarks import METRICS, benchmarks_scored_by, generative_benchmarks
 from rualign.experiments import is_trained, lineage
 from rualign.sources import local_paths
@@ -89,6 +89,16 @@ class Workflow:
     @property
     def mmlu_benchmarks(self) -> list[str]:
         return benchmarks_scored_by("next_token")
+
+    @property
+    def check_scores(self) -> list[str]:
+        """The score files of the pipeline checks (canaries and what they are compared with)."""
+        return [str(checks.score_path(e, b)) for e, b in checks.runs(self.config["experiments"])]
+
+    @property
+    def pipeline_checks_input(self) -> list[str]:
+        """The report's pipeline checks file, when any experiment has a canary."""
+        return [str(checks.VERDICTS)] if checks.canaries(self.config["experiments"]) else []
 
     @property
     def generated_references(self) -> dict[str, str]:

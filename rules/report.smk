@@ -12,6 +12,7 @@ rule report:
             table=CFG["report"]["tables"] or CFG["tables"],
         ),
         published=CFG["published_numbers"],
+        checks=RUALIGN.pipeline_checks_input,
         templates=[
             "report/report.tex.j2",
             "report/report.html.j2",

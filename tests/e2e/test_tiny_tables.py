@@ -1,5 +1,6 @@
 """End to end on the tiny default: tables 4 and 11 (baseline; the best-SFT chain gm100 -> saiga60 ->
-judged RAG; self-generated rejected answers; SimPO), in a scratch copy of the repository.
+judged RAG; self-generated rejected answers; SimPO) and the pipeline checks, in a scratch copy of the
+repository.
 
 Checks the tables, scores and provenance, model lineage, data statistics, that a second run plans
 nothing, and that changing one experiment's hyperparameter replans only that experiment.
@@ -23,7 +24,7 @@ from tests.workflow_helpers import copy_workflow, snakemake
 pytestmark = pytest.mark.e2e
 
 
-TARGETS = ("results/tables/table4.tex", "results/tables/table11.tex")
+TARGETS = ("results/tables/table4.tex", "results/tables/table11.tex", "results/checks/pipeline_checks.json")
 CI_CONFIG = "tests/ci_config.yaml"  # 1-2 items per benchmark: the evaluation is the slow part on 2 cores
 
 
@@ -199,6 +200,16 @@ def test_training_moves_the_arena_signals(run: Path):
 
     for experiment in ("selfgen-t0.3-p0.9", "selfgen-t1.0-p1.0"):
         assert arena(experiment) != arena("baseline"), experiment
+
+
+def test_pipeline_checks_pass(run: Path):
+    """SFT on bAbI-qa1 stories lifts babilong_qa1 clear of the base model's CI, and clear of its own
+    control trained on the same prompts with shuffled answers: the trained model is what was evaluated."""
+    doc = json.loads((run / "results/checks/pipeline_checks.json").read_text(encoding="utf-8"))
+    rows = {row["experiment"]: row for row in doc["checks"]}
+    assert set(rows) == {"check-babi-qa1", "check-babi-qa1-shuffled"}
+    assert rows["check-babi-qa1"]["n"] == 20  # checks.limit 10 per length, whatever the CI config trims
+    assert doc["passed"], json.dumps(doc["checks"], indent=1)
 
 
 def test_second_run_plans_nothing(run: Path):

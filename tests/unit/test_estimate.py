@@ -157,7 +157,12 @@ def test_every_rule_of_the_workflow_is_costed_or_known_to_be_cheap(estimator):
     rules = {m for f in (ROOT / "rules").glob("*.smk") for m in re.findall(r"^rule (\w+):", f.read_text(), re.M)}
     rules -= {r for r in rules if r.startswith("unknown_")}  # catch-alls that only raise errors
     assert rules == COSTED_RULES | KNOWN_CHEAP_RULES
-    wildcards = {"experiment": "gm60", "dataset": "grounded_rag_ru_v2", "recipe": "selfgen-t0.3-p0.9"}
+    wildcards = {
+        "experiment": "gm60",
+        "dataset": "grounded_rag_ru_v2",
+        "recipe": "selfgen-t0.3-p0.9",
+        "libra_or_flores": "babilong_qa1",
+    }
     for rule in COSTED_RULES:
         cost = estimator.job_cost(Job(rule, wildcards))
         assert cost.known and cost.gpu_hours > 0, rule

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from rualign.io import read_json
+from rualign.io import read_json, write_json_atomic
 from rualign.report import (
     FIGURES,
     build_report,
@@ -262,27 +262,24 @@ def test_results_show_95_percent_cis(built):
     assert r"& {\scriptsize [0.0900, 0.1100]} & & & {\scriptsize [0.1200, 0.1400]}" in tex
 
 
-def test_pipeline_checks_only_with_canaries_and_read_defensively(tmp_path):
-    runs = {
-        "base": {"m": {"value": 0.5, "ci95": [0.45, 0.55]}},
-        "up": {"m": {"value": 0.7, "ci95": [0.65, 0.75]}},
-        "same": {"m": {"value": 0.52, "ci95": [0.47, 0.57]}},
-    }
-    assert pipeline_checks({"experiments": {"base": {}, "up": {"stage": None}}}, runs, tmp_path) == ([], [])
+def test_pipeline_checks_rows_come_from_the_checks_file(tmp_path):
     experiments = {
-        "up": {"canary": {"metric": "m", "expect": "up", "against": "base"}},
-        "same": {"canary": {"metric": "m", "expect": "none", "against": "base"}},
-        "base": {"canary": {"metric": "m", "expect": "up", "against": "same"}},
-        "bad": {"canary": {"metric": "m", "expect": "sideways", "against": "base"}},
-        "junk": {"canary": "yes"},
-        "lost": {"canary": {"metric": "m", "expect": "down", "against": "base"}},
+        "base": {},
+        "canary": {"canary": {"metric": "babilong_qa1", "expect": "up", "against": "base"}},
+        "control": {"canary": {"metric": "babilong_qa1", "expect": "down", "against": "canary"}},
     }
-    rows, files = pipeline_checks({"experiments": experiments}, runs, tmp_path)
-    verdict = {r["experiment"]: r["verdict"] for r in rows}
-    assert verdict["up"] == "pass" and verdict["same"] == "pass" and verdict["base"] == "FAIL"
-    assert verdict["bad"].startswith("malformed") and verdict["junk"].startswith("malformed")
-    assert verdict["lost"] == "not scored (lost has no m)" and files == []
-    assert {r["experiment"]: r["separated"] for r in rows}["up"] == "yes"
+    assert pipeline_checks({"experiments": {"base": {}}}, tmp_path) == ([], [])
+    rows, files = pipeline_checks({"experiments": experiments}, tmp_path)  # checks not run (report by hand)
+    assert [(r["experiment"], r["verdict"]) for r in rows] == [("canary", "not run"), ("control", "not run")]
+    assert files == []
+    path = tmp_path / "results/checks/pipeline_checks.json"
+    canary = {"metric": "babilong_qa1", "expect": "up", "against": "base", "value": 0.45, "ci95": [0.25, 0.65]}
+    row = {**canary, "experiment": "canary", "reference_value": 0.0, "reference_ci95": [0.0, 0.0]}
+    write_json_atomic(path, {"checks": [{**row, "delta": 0.45, "cis_apart": True, "passed": True}]})
+    rows, files = pipeline_checks({"experiments": experiments}, tmp_path)
+    assert rows[0]["value"] == "0.450 [0.250, 0.650]" and rows[0]["reference"] == "0.000 [0.000, 0.000]"
+    assert (rows[0]["separated"], rows[0]["verdict"], rows[1]["verdict"]) == ("yes", "pass", "not run")
+    assert files == [path]
 
 
 def test_full_build_renders_checks_families_and_figures(tmp_path, monkeypatch):
@@ -290,7 +287,7 @@ def test_full_build_renders_checks_families_and_figures(tmp_path, monkeypatch):
     full = build_full(tmp_path, tables=["table5", "table9"], canaries=True)
     info = build_report(full["config"], full["tables"], full["published"], tmp_path / "r", tmp_path, pdf=False)
     html = (tmp_path / "r/report.html").read_text(encoding="utf-8")
-    assert html.count('<table id="checks">') == 1 and "canary-shuffled" in html  # scored outside the tables
+    assert html.count('<table id="checks">') == 1 and "check-babi-qa1-shuffled" in html
     assert "Training: {" not in html and '"stage": null' not in html
     assert "LoRA SFT of the base model on 60/80/100 % of GrandMaster-PRO-MAX" in html
     assert html.count("SimPO beta 2.5 and simpo_gamma 0.6") == 1
