@@ -3,7 +3,7 @@ its answer, in LIBRA's qa1 prompt, as a chat dataset (data/canary/).
 
 They are built from the real bAbI qa1 rows that no evaluation reads (rows FIRST_ROW onwards of
 data/babi/en/qa1.jsonl; the tables read 2, the check `checks.limit` <= FIRST_ROW): every prefix of up
-to MAX_FACTS facts gives one example, asking where a person seen so far is (seeded choice),
+to MAX_FACTS facts gives one example, asking where one of the two people who moved last is (bAbI's rule),
 translated by the rules of `babilong_ru`. The shuffled copy gives the same prompts the answers of
 other examples (a seeded permutation): a control, which can learn the answer's form (a room) but not
 which room.
@@ -23,7 +23,7 @@ from rualign.io import read_jsonl, write_jsonl_atomic
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = Path("data/babi/en/qa1.jsonl")
 FIRST_ROW = 10  # rows 0-9 are the check's evaluation items (checks.limit <= 10)
-MAX_FACTS = 5  # prefixes of up to 5 facts: LIBRA's prompt alone is ~300 tokens, and CPU training time is the cost
+MAX_FACTS = 6  # prefixes of up to 6 facts: LIBRA's prompt alone is ~300 tokens, and CPU training time is the cost
 OUTPUTS = {
     "stories": Path("data/canary/babi_qa1_stories.jsonl"),
     "shuffled": Path("data/canary/babi_qa1_shuffled.jsonl"),
@@ -32,7 +32,8 @@ SEED = 1234
 
 
 def examples(rows: list[dict], seed: int = SEED) -> list[tuple[dict, str]]:
-    """(LIBRA qa1 item without answer, Russian answer) for every story prefix that ends with a move."""
+    """(LIBRA qa1 item without answer, Russian answer) for each story prefix of 2 to MAX_FACTS facts,
+    asking, as bAbI qa1 does, about one of the two people who moved last (seeded choice)."""
     rng = random.Random(seed)
     out = []
     for row in rows:
@@ -41,7 +42,9 @@ def examples(rows: list[dict], seed: int = SEED) -> list[tuple[dict, str]]:
         for k, fact in enumerate(facts[:MAX_FACTS], 1):
             words = fact.rstrip(".").split()  # "<Person> <move verb> to the <place>"
             where[words[0]] = words[-1]
-            asked = rng.choice(sorted(where))
+            if k < 2:
+                continue
+            asked = rng.choice(sorted({f.split()[0] for f in facts[k - 2 : k]}))
             item = {
                 "context": " ".join(babilong_ru.translate_fact(f) for f in facts[:k]),
                 "input": babilong_ru.translate_question(f"Where is {asked}?"),

@@ -28,15 +28,14 @@ def test_training_rows_share_no_story_with_the_rows_the_checks_and_tables_evalua
     assert not contexts & trained
 
 
-def test_each_example_asks_a_person_seen_and_answers_their_last_place():
+def test_each_example_asks_about_one_who_moved_last_and_answers_their_last_place():
     row = {"input": "Mary went to the kitchen. John moved to the garden. Mary travelled to the office."}
     pairs = canary_data.examples([row])
-    assert [item["context"].count(".") for item, _ in pairs] == [1, 2, 3]
-    last = {"Мария": {"кухня", "офис"}, "Иван": {"сад"}}
+    assert [item["context"].count(".") for item, _ in pairs] == [2, 3]  # prefixes of 2 facts or more
+    answers = {"Мария": ["кухня", "офис"], "Иван": ["сад", "сад"]}  # after 2 facts, after 3
     for k, (item, answer) in enumerate(pairs):
-        person = next(name for name in last if name in item["input"])
-        expected = {0: {"кухня"}, 1: {"кухня", "сад"}, 2: {"офис", "сад"}}[k]
-        assert answer in last[person] and answer in expected
+        person = next(name for name in answers if name in item["input"])
+        assert answer == answers[person][k]
 
 
 def test_the_shuffled_copy_keeps_prompts_and_answers_but_not_their_pairing():
