@@ -213,3 +213,6 @@ def test_a_canary_is_validated_and_reaches_the_resolved_config(user_config):
     bad["experiments"]["gm60"]["canary"] = {"metric": "rummlu", "expect": "sideways", "against": "baseline"}
     with pytest.raises(C.ConfigError, match="sideways"):
         C.resolve(bad)
+    bad["experiments"]["gm60"]["canary"] = {"metric": "judge_winrate", "expect": "up", "against": "baseline"}
+    with pytest.raises(C.ConfigError, match="canary.metric: 'judge_winrate' is not scored from text"):
+        C.resolve(bad)
