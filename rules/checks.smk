@@ -16,7 +16,10 @@ rule check_benchmark:
     resources:
         **RUALIGN.resources("cpu"),
     params:
-        spec=lambda w: {**CFG["benchmarks"][w.benchmark], "limit": CFG["checks"]["limit"]},
+        spec=lambda w: {
+            **CFG["benchmarks"][w.benchmark],
+            "limit": CFG["checks"]["limit"],
+        },
         seed=CFG["seed"],
     script:
         "../scripts/prepare_benchmark.py"
