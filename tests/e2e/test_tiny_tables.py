@@ -203,11 +203,11 @@ def test_training_moves_the_arena_signals(run: Path):
 
 
 def test_pipeline_checks_pass(run: Path):
-    """SFT on bAbI-qa1 stories lifts babilong_qa1 clear of the base model's CI, and clear of its own
-    control trained on the same prompts with shuffled answers: the trained model is what was evaluated."""
+    """SFT on bAbI-qa1 stories lifts babilong_qa1 clear of the base model's CI: the trained model, not
+    its parent, is what was evaluated, and its answers reached the scorer."""
     doc = json.loads((run / "results/checks/pipeline_checks.json").read_text(encoding="utf-8"))
     rows = {row["experiment"]: row for row in doc["checks"]}
-    assert set(rows) == {"check-babi-qa1", "check-babi-qa1-shuffled"}
+    assert set(rows) == {"check-babi-qa1"}
     assert rows["check-babi-qa1"]["n"] == 20  # checks.limit 10 per length, whatever the CI config trims
     assert doc["passed"], json.dumps(doc["checks"], indent=1)
 
