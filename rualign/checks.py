@@ -101,5 +101,6 @@ def check_all(experiments: dict[str, dict], root: Path, out: Path) -> bool:
             }
         )
     prov = Provenance("pipeline_checks", inputs=inputs)
-    write_json_atomic(out, {"checks": rows, "passed": all(r["passed"] for r in rows), "provenance": prov.block()})
-    return all(r["passed"] for r in rows)
+    passed = all(r["passed"] for r in rows)
+    write_json_atomic(out, {"checks": rows, "passed": passed, "provenance": prov.block()})
+    return passed
