@@ -2,10 +2,12 @@
 
 A canary and the experiment it is compared with (`against`) are both evaluated on the canary metric's
 benchmark, apart from the tables: on their own items (`checks.limit` per length, more than the tables
-read, so that the effect is statistically clear), under results/checks/. A check passes when the
-metric moved the expected way and the two 95 % CIs are apart (`up`/`down`), or overlap (`none`). A
-check that evaluated the parent instead of the trained model, trained on the wrong rows, or lost the
-answers between generation and scoring, fails.
+read, so that the effect is statistically clear), under results/checks/. The metric is one scored from
+the answers alone (CHECK_METRICS: LIBRA, FLORES, and the arena's answer length, without the judge). A
+check passes when the metric moved the expected way, by at least the canary's `margin`, and the two
+95 % CIs are apart (`up`/`down`), or when the CIs overlap (`none`). A check that evaluated the parent
+instead of the trained model, trained on the wrong rows or with chosen and rejected swapped, or lost
+the answers between generation and scoring, fails.
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ from rualign.provenance import Provenance
 
 CHECKS_DIR = Path("results/checks")
 VERDICTS = CHECKS_DIR / "pipeline_checks.json"  # rule pipeline_checks; the report reads it
+
+
+# Metrics scored from the answers alone, and their benchmarks: what a check can read without a judge.
+CHECK_METRICS = [
+    metric
+    for metric, spec in B.METRICS.items()
+    if B.BENCHMARKS[spec.benchmark].kind.scored_by == "text" or metric == "answer_length"
+]
+CHECK_BENCHMARKS = list(dict.fromkeys(B.METRICS[metric].benchmark for metric in CHECK_METRICS))
 
 
 def canaries(experiments: dict[str, dict]) -> dict[str, dict]:
@@ -54,24 +65,30 @@ def evaluate(
     cache_dir: Path,
     trust_remote_code: bool = False,
 ) -> None:
-    """Answer a check's items with one model and score them (text-scored benchmarks: LIBRA, FLORES)."""
+    """Answer a check's items with one model and score them: LIBRA and FLORES as the tables do, the arena
+    by its answers' length alone."""
     from rualign.evaluate import generate_answers, score_text  # torch and the model stack: only here
+    from rualign.judge import score_answer_length
 
-    if B.BENCHMARKS[benchmark].kind.scored_by != "text":
-        raise ValueError(f"pipeline checks read text-scored benchmarks (LIBRA, FLORES), not {benchmark}")
+    if benchmark not in CHECK_BENCHMARKS:
+        raise ValueError(f"pipeline checks read {', '.join(CHECK_BENCHMARKS)}, not {benchmark}")
     generate_answers(benchmark, items, model_dir, generation_spec, compute, seed, answers, cache_dir, trust_remote_code)
-    score_text(experiment, benchmark, items, answers, spec, evaluation, seed, score)
+    if benchmark == "ru_arena_hard":
+        score_answer_length(experiment, items, answers, evaluation, seed, score)
+    else:
+        score_text(experiment, benchmark, items, answers, spec, evaluation, seed, score)
 
 
 def verdict(canary: dict, mine: dict, theirs: dict) -> dict[str, Any]:
     """Did the canary's metric move as expected against the other run's (score blocks with value, ci95)?"""
     delta = mine["value"] - theirs["value"]
+    far_enough = abs(delta) >= canary.get("margin", 0)
     if "ci95" in mine and "ci95" in theirs:
         (low_a, high_a), (low_b, high_b) = mine["ci95"], theirs["ci95"]
         apart = high_a < low_b or high_b < low_a
-        moved, unmoved = apart, not apart
-    else:  # evaluation.bootstrap_resamples: 0 - the sign alone, or the tolerance
-        apart, moved, unmoved = None, True, abs(delta) <= canary.get("tolerance", 0)
+        moved, unmoved = apart and far_enough, not apart
+    else:  # evaluation.bootstrap_resamples: 0 - the sign (and margin) alone, or the tolerance
+        apart, moved, unmoved = None, far_enough, abs(delta) <= canary.get("tolerance", 0)
     passed = {"up": delta > 0 and moved, "down": delta < 0 and moved, "none": unmoved}[canary["expect"]]
     return {"delta": delta, "cis_apart": apart, "passed": passed}
 

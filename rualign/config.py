@@ -226,6 +226,7 @@ def check_local_files(config: dict[str, Any], root: str | Path) -> None:
 
 def _check_references(config: dict[str, Any], source: str) -> None:
     from rualign.benchmarks import BENCHMARKS, METRICS
+    from rualign.checks import CHECK_METRICS
 
     problems = []
     models = config["models"]
@@ -256,9 +257,10 @@ def _check_references(config: dict[str, Any], source: str) -> None:
         canary = exp.get("canary") or {}
         if canary and canary["metric"] not in METRICS:
             problems.append(f"experiments.{name}.canary.metric: unknown metric '{canary['metric']}'")
-        elif canary and BENCHMARKS[METRICS[canary["metric"]].benchmark].kind.scored_by != "text":
+        elif canary and canary["metric"] not in CHECK_METRICS:
             problems.append(
-                f"experiments.{name}.canary.metric: '{canary['metric']}' is not scored from text (LIBRA, FLORES)"
+                f"experiments.{name}.canary.metric: '{canary['metric']}' is not scored from the answers alone "
+                f"(one of {', '.join(CHECK_METRICS)})"
             )
         elif canary and METRICS[canary["metric"]].benchmark not in config["benchmarks"]:
             problems.append(f"experiments.{name}.canary.metric: benchmark of '{canary['metric']}' is not configured")

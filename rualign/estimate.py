@@ -294,7 +294,7 @@ class Estimator:
             "evaluate_model": self.evaluate_model,
             "generate_reference": lambda: self.generate("ru_arena_hard", "reference"),
             "judge_arena": self.judge_arena,
-            "check_score": lambda: self.generate(w["libra_or_flores"], limit=self.config["checks"]["limit"]),
+            "check_score": lambda: self.generate(w["benchmark"], limit=self.config["checks"]["limit"]),
         }.get(job.rule)
         return cost() if cost else RuleCost(jobs=1, known=job.rule in KNOWN_CHEAP_RULES)
 

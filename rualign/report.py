@@ -1019,7 +1019,8 @@ def pipeline_checks(config: dict[str, Any], root: Path) -> tuple[list[dict[str, 
     rows = []
     for experiment, canary in configured.items():
         metric = canary["metric"]
-        row = {"experiment": experiment, "metric": metric, "expect": canary["expect"], "against": canary["against"]}
+        expect = canary["expect"] + (f" by at least {fmt(metric, canary['margin'])}" if canary.get("margin") else "")
+        row = {"experiment": experiment, "metric": metric, "expect": expect, "against": canary["against"]}
         check = done.get(experiment)
         if check is None:
             rows.append({**row, "value": "--", "reference": "--", "delta": "--", "separated": "", "verdict": "not run"})

@@ -87,6 +87,11 @@ class Workflow:
         return benchmarks_scored_by("text")
 
     @property
+    def check_benchmarks(self) -> list[str]:
+        """Benchmarks the pipeline checks can score (rualign.checks.CHECK_METRICS)."""
+        return checks.CHECK_BENCHMARKS
+
+    @property
     def mmlu_benchmarks(self) -> list[str]:
         return benchmarks_scored_by("next_token")
 

@@ -27,23 +27,25 @@ rule check_benchmark:
 
 rule check_score:
     input:
-        benchmark_items="results/checks/benchmarks/{libra_or_flores}.jsonl",
+        benchmark_items="results/checks/benchmarks/{benchmark}.jsonl",
         model=lambda w: RUALIGN.model_dir(w.experiment),
     output:
-        answers="results/checks/generations/{experiment}/{libra_or_flores}.jsonl",
-        answers_provenance="results/checks/generations/{experiment}/{libra_or_flores}.provenance.json",
-        score="results/checks/scores/{experiment}/{libra_or_flores}.json",
-        per_item="results/checks/scores/{experiment}/{libra_or_flores}.items.jsonl",
+        answers="results/checks/generations/{experiment}/{benchmark}.jsonl",
+        answers_provenance="results/checks/generations/{experiment}/{benchmark}.provenance.json",
+        score="results/checks/scores/{experiment}/{benchmark}.json",
+        per_item="results/checks/scores/{experiment}/{benchmark}.items.jsonl",
     log:
-        "logs/check_score/{experiment}/{libra_or_flores}.log",
+        "logs/check_score/{experiment}/{benchmark}.log",
+    wildcard_constraints:
+        benchmark=RUALIGN.alternatives(RUALIGN.check_benchmarks),
     conda:
         "../envs/rualign.yaml"
     threads: RUALIGN.threads("generate")
     resources:
         **RUALIGN.resources("generate"),
     params:
-        generation_spec=lambda w: RUALIGN.generation_spec(w.libra_or_flores),
-        spec=lambda w: CFG["benchmarks"][w.libra_or_flores],
+        generation_spec=lambda w: RUALIGN.generation_spec(w.benchmark),
+        spec=lambda w: CFG["benchmarks"][w.benchmark],
         compute=CFG["compute"],
         evaluation=CFG["evaluation"],
         seed=CFG["seed"],

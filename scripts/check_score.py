@@ -1,18 +1,18 @@
-"""Evaluate one model for the pipeline checks: its answers to the checks' items of a text-scored benchmark
+"""Evaluate one model for the pipeline checks: its answers to the checks' items of a benchmark
 (results/checks/generations/<experiment>/<benchmark>.jsonl) and their score
-(results/checks/scores/<experiment>/<benchmark>.json)."""
+(results/checks/scores/<experiment>/<benchmark>.json): LIBRA and FLORES as the tables score them, RU Arena
+Hard by answer length alone."""
 
 from pathlib import Path
 
 from rualign import checks, cli_utils
-from rualign.benchmarks import benchmarks_scored_by
 
 
 def main() -> None:
     job = cli_utils.snakemake_job()
     if job is not None:
         cli_utils.setup(job.threads, job.log[0])
-        experiment, benchmark = job.wildcards.experiment, job.wildcards.libra_or_flores
+        experiment, benchmark = job.wildcards.experiment, job.wildcards.benchmark
         items, model_dir, answers, score = (
             job.input.benchmark_items,
             job.input.model,
@@ -30,7 +30,7 @@ def main() -> None:
     else:
         parser = cli_utils.parser(__doc__, threads=True)
         parser.add_argument("--experiment", required=True)
-        parser.add_argument("--benchmark", choices=benchmarks_scored_by("text"), required=True)
+        parser.add_argument("--benchmark", choices=checks.CHECK_BENCHMARKS, required=True)
         parser.add_argument("--model-dir", type=Path, required=True)
         parser.add_argument("--items", type=Path, required=True, help="results/checks/benchmarks/<benchmark>.jsonl")
         parser.add_argument("--answers", type=Path, required=True, help="where the answers go")

@@ -261,13 +261,21 @@ def build_full(root: Path, tables: list[str] | None = None, canaries: bool = Fal
             path = Path(f"results/scores/{exp}/{bench}.json")
             write_score(path, exp, bench, [{"id": "x"}], blocks, Provenance("score"), standin=bench == "rummlu")
             score_files[exp].append(path)
-    if canaries:  # the check runs: the canary well above the baseline, its shuffled control in between
-        values = {"baseline": 0.0, "check-babi-qa1": 0.45, "check-babi-qa1-shuffled": 0.2}
+    if canaries:  # the check runs: bAbI canary well above the baseline (its shuffled control in between);
+        # the short-answer SimPO canary well below the baseline's answer length, the long one above it
+        values = {  # (experiment, benchmark) -> value, CI half-width
+            ("baseline", "babilong_qa1"): (0.0, 0.0),
+            ("check-babi-qa1", "babilong_qa1"): (0.45, 0.1),
+            ("check-babi-qa1-shuffled", "babilong_qa1"): (0.2, 0.1),
+            ("baseline", "ru_arena_hard"): (31.0, 2.0),
+            ("check-simpo-short", "ru_arena_hard"): (17.0, 5.0),
+            ("check-simpo-long", "ru_arena_hard"): (32.0, 3.0),
+        }
         for exp, bench in checks.runs(config["experiments"]):
-            value, half = values[exp], 0.1 if values[exp] else 0.0
+            (value, half), metric = values[exp, bench], "answer_length" if bench == "ru_arena_hard" else bench
             block = {"value": value, "n": 20, "ci95": [max(0.0, value - half), value + half]}
             path = checks.score_path(exp, bench)
-            write_score(path, exp, bench, [{"id": "x"}], {bench: block}, Provenance("score"), standin=True)
+            write_score(path, exp, bench, [{"id": "x"}], {metric: block}, Provenance("score"), standin=True)
         checks.check_all(config["experiments"], Path("."), checks.VERDICTS)
     for name, recipe in config["data_recipes"].items():
         write_json_atomic(f"results/data/{name}/stats.json", recipe_stats(name, recipe, seed))

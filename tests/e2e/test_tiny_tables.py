@@ -203,12 +203,15 @@ def test_training_moves_the_arena_signals(run: Path):
 
 
 def test_pipeline_checks_pass(run: Path):
-    """SFT on bAbI-qa1 stories lifts babilong_qa1 clear of the base model's CI: the trained model, not
-    its parent, is what was evaluated, and its answers reached the scorer."""
+    """SFT on bAbI-qa1 stories lifts babilong_qa1 clear of the base model's CI; SimPO with short answers
+    chosen shortens the arena answers, and SimPO of that model with long ones chosen lengthens them again:
+    the trained model, not its parent, is what was evaluated, chosen and rejected reached the trainer the
+    right way round, and the answers reached the scorer."""
     doc = json.loads((run / "results/checks/pipeline_checks.json").read_text(encoding="utf-8"))
     rows = {row["experiment"]: row for row in doc["checks"]}
-    assert set(rows) == {"check-babi-qa1"}
+    assert set(rows) == {"check-babi-qa1", "check-simpo-short", "check-simpo-long"}
     assert rows["check-babi-qa1"]["n"] == 20  # checks.limit 10 per length, whatever the CI config trims
+    assert rows["check-simpo-short"]["n"] == rows["check-simpo-long"]["n"] == 10  # 10 arena questions
     assert doc["passed"], json.dumps(doc["checks"], indent=1)
 
 

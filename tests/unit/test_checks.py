@@ -6,8 +6,10 @@ import pytest
 
 from rualign import canary_data, checks
 from rualign import config as config_mod
+from rualign.benchmarks import prepare
 from rualign.evaluate import write_score
-from rualign.io import read_json, read_jsonl
+from rualign.io import RualignError, read_json, read_jsonl, write_jsonl_atomic
+from rualign.judge import score_answer_length
 from rualign.provenance import Provenance
 
 
@@ -48,6 +50,49 @@ def test_the_shuffled_copy_keeps_prompts_and_answers_but_not_their_pairing():
     assert sum(a == b for a, b in zip(answers, moved, strict=True)) < len(answers) / 2
 
 
+def test_length_pairs_come_from_arena_questions_no_evaluation_reads():
+    config = config_mod.load()
+    arena = config["benchmarks"]["ru_arena_hard"]
+    read = max(config["checks"]["limit"], arena["limit"])
+    assert read <= canary_data.FIRST_ARENA_QUESTION
+    evaluated = {item["prompt"] for item in prepare("ru_arena_hard", {**arena, "limit": read}, canary_data.ROOT, 0)}
+    rows = canary_data.build()["length_pairs"]
+    assert len(rows) >= 40 and not evaluated & {row["prompt"][0]["content"] for row in rows}
+    for row in rows:
+        assert len(row["long"]) >= canary_data.MIN_LENGTH_RATIO * len(row["short"]) and row["long"].strip()
+        assert len(row["short"].split()) >= canary_data.MIN_SHORT_WORDS
+
+
+def test_the_short_answer_is_the_first_sentence_without_markdown():
+    answer = "**Ответ:** Небо голубое из-за рассеяния. Подробнее ниже.\n\n1. Рэлей"
+    assert canary_data.first_sentence(answer) == "Ответ: Небо голубое из-за рассеяния."
+    assert canary_data.first_sentence("## Заголовок без точки\nтекст.") == "Заголовок без точки"
+
+
+def test_the_two_length_datasets_read_one_file_with_chosen_and_rejected_swapped():
+    datasets = config_mod.load()["datasets"]
+    short, long = datasets["arena_short_preferred"], datasets["arena_long_preferred"]
+    assert short["source"] == long["source"]
+    assert (short["fields"]["chosen"], short["fields"]["rejected"]) == ("short", "long")
+    assert (long["fields"]["chosen"], long["fields"]["rejected"]) == ("long", "short")
+
+
+def test_answer_length_scores_a_checks_arena_answers_without_a_judge(tmp_path):
+    items, answers, out = tmp_path / "items.jsonl", tmp_path / "answers.jsonl", tmp_path / "score.json"
+    write_jsonl_atomic(items, [{"id": "1"}, {"id": "2"}])
+    write_jsonl_atomic(
+        answers,
+        [{"id": "1", "output": "Да.", "n_tokens": 2}, {"id": "2", "output": "Нет, это не так.", "n_tokens": 6}],
+    )
+    score_answer_length("canary", items, answers, {"bootstrap_resamples": 200}, 1, out)
+    block = read_json(out)["metrics"]["answer_length"]
+    assert block["n"] == 2 and block["model_tokens"] == 4.0
+    assert block["ci95"][0] <= block["value"] <= block["ci95"][1]
+    write_jsonl_atomic(answers, [{"id": "1", "output": "Да.", "n_tokens": 2}])
+    with pytest.raises(RualignError, match="do not match the items"):
+        score_answer_length("canary", items, answers, {"bootstrap_resamples": 0}, 1, out)
+
+
 @pytest.mark.parametrize(
     ("expect", "mine", "theirs", "passed"),
     [
@@ -72,6 +117,14 @@ def test_without_cis_the_sign_or_the_tolerance_decides():
         "passed": True,
     }
     assert checks.verdict({"expect": "up"}, {"value": 0.32}, {"value": 0.3})["passed"]
+
+
+def test_a_margin_is_the_least_move_that_passes():
+    canary = {"expect": "down", "margin": 5}
+    short, base = {"value": 20.0, "ci95": [18.0, 22.0]}, {"value": 28.0, "ci95": [26.0, 30.0]}
+    assert checks.verdict(canary, short, base)["passed"]
+    assert not checks.verdict({**canary, "margin": 10}, short, base)["passed"]  # CIs apart, but 8 < 10
+    assert not checks.verdict({**canary, "margin": 10}, {"value": 20.0}, {"value": 28.0})["passed"]
 
 
 def test_check_all_writes_every_canarys_verdict(tmp_path):

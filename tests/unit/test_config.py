@@ -202,7 +202,7 @@ def test_a_canary_is_validated_and_reaches_the_resolved_config(user_config):
     good = copy.deepcopy(user_config)
     canary = {"metric": "babilong_qa1", "expect": "up", "against": "baseline"}
     good["experiments"]["gm60"]["canary"] = canary
-    assert C.resolve(good)["experiments"]["gm60"]["canary"] == {**canary, "tolerance": 0}
+    assert C.resolve(good)["experiments"]["gm60"]["canary"] == {**canary, "margin": 0, "tolerance": 0}
     assert C.resolve(good)["experiments"]["baseline"]["canary"] is None
     bad = copy.deepcopy(user_config)
     bad["experiments"]["gm60"]["canary"] = {"metric": "bleu", "expect": "up", "against": "nobody"}
@@ -214,5 +214,7 @@ def test_a_canary_is_validated_and_reaches_the_resolved_config(user_config):
     with pytest.raises(C.ConfigError, match="sideways"):
         C.resolve(bad)
     bad["experiments"]["gm60"]["canary"] = {"metric": "judge_winrate", "expect": "up", "against": "baseline"}
-    with pytest.raises(C.ConfigError, match="canary.metric: 'judge_winrate' is not scored from text"):
+    with pytest.raises(C.ConfigError, match="canary.metric: 'judge_winrate' is not scored from the answers alone"):
         C.resolve(bad)
+    bad["experiments"]["gm60"]["canary"] = {"metric": "answer_length", "expect": "down", "against": "baseline"}
+    assert C.resolve(bad)["experiments"]["gm60"]["canary"]["metric"] == "answer_length"  # no judge needed

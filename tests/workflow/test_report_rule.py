@@ -20,7 +20,8 @@ def test_report_tables_limits_what_it_builds(tmp_path):
     assert result.returncode == 0, result.stderr
     jobs = planned_jobs(result.stdout)
     assert jobs["report"] == 1 and jobs["table"] == 1 and jobs["evaluate_model"] == 1
-    assert jobs["train"] == 1 and jobs["check_score"] == 2  # only the report's pipeline check: canary, baseline
+    # only the report's pipeline checks: 3 canaries; their scores (bAbI: canary, baseline; length: 2 canaries, baseline)
+    assert jobs["train"] == 3 and jobs["check_score"] == 5
 
 
 def test_report_keys_are_validated(tmp_path):
@@ -36,5 +37,5 @@ def test_main_target_builds_every_table_and_the_report():
     result = snakemake(ROOT, "-n", "--cores", "1", "results/tables/all", "--forceall")
     assert result.returncode == 0, result.stderr
     jobs = planned_jobs(result.stdout)
-    assert (jobs["all_tables"], jobs["report"], jobs["table"], jobs["train"]) == (1, 1, 8, 19)  # 18 + the canary
-    assert (jobs["check_score"], jobs["pipeline_checks"]) == (2, 1)
+    assert (jobs["all_tables"], jobs["report"], jobs["table"], jobs["train"]) == (1, 1, 8, 21)  # 18 + 3 canaries
+    assert (jobs["check_score"], jobs["pipeline_checks"]) == (5, 1)
