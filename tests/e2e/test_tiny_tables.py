@@ -204,7 +204,7 @@ def test_training_moves_the_arena_signals(run: Path):
 
 def test_pipeline_checks_pass(run: Path):
     """SFT on bAbI-qa1 stories lifts babilong_qa1 clear of the base model's CI; SimPO with short answers
-    chosen shortens the arena answers, and SimPO of that model with long ones chosen lengthens them again:
+    chosen shortens the arena answers, and with long ones chosen gives longer answers than its short twin:
     the trained model, not its parent, is what was evaluated, chosen and rejected reached the trainer the
     right way round, and the answers reached the scorer."""
     doc = json.loads((run / "results/checks/pipeline_checks.json").read_text(encoding="utf-8"))
