@@ -654,6 +654,11 @@ def _bootstrap_arena(games_: list[dict], resamples: int, seed: int) -> list[floa
     return [float(low), float(high)]
 
 
+def answer_tokens(answers: list[dict]) -> tuple[dict[str, int], dict[str, int]]:
+    """Answer id -> its length in cl100k_base tokens (the thesis's unit), and in the model's own tokens."""
+    return {a["id"]: count_cl100k(a["output"]) for a in answers}, {a["id"]: a["n_tokens"] for a in answers}
+
+
 def answer_length_block(cl100k: dict[str, int], own: dict[str, int], resamples: int, seed: int) -> dict[str, Any]:
     """The answer_length metric: mean answer length in cl100k_base tokens (the thesis's unit), its
     bootstrap CI over answers, and the mean in the model's own tokens; both maps are answer id -> tokens."""
@@ -683,8 +688,7 @@ def score_answer_length(
     expected = {item["id"] for item in read_jsonl(items_path, required={"id": str})}
     if {a["id"] for a in answers} != expected:
         raise RualignError(f"{answers_path}: the answers do not match the items of {items_path}")
-    cl100k = {a["id"]: count_cl100k(a["output"]) for a in answers}
-    own = {a["id"]: a["n_tokens"] for a in answers}
+    cl100k, own = answer_tokens(answers)
     per_item = [{"id": a["id"], "answer_tokens": cl100k[a["id"]], "answer_model_tokens": own[a["id"]]} for a in answers]
     metrics = {"answer_length": answer_length_block(cl100k, own, evaluation["bootstrap_resamples"], seed)}
     write_score(out, experiment, "ru_arena_hard", per_item, metrics, prov)
@@ -724,8 +728,7 @@ def score_arena(
     per_question: dict[str, list[float]] = {}
     for j in valid:
         per_question.setdefault(j["question_id"], []).append(OUTCOME_VALUE[j["outcome"]])
-    cl100k = {a["id"]: count_cl100k(a["output"]) for a in answers}
-    own = {a["id"]: a["n_tokens"] for a in answers}
+    cl100k, own = answer_tokens(answers)
     per_item = [
         {
             "id": qid,
